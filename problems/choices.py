@@ -1,0 +1,13 @@
+"""Choices of the problem practice."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProblemStatus(models.TextChoices):
+    NEW = "new", _("New")
+    UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
+    KNOWN_ERROR = "known_error", _("Known error")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """The shared ticket core: people, teams, services, CIs, calendars and tickets."""
+
+    name = "servicedesk.core"
+    label = "core"
+    verbose_name = _("Service desk core")
+
+    def ready(self) -> None:
+        from .roles import sync_role_groups
+
+        # Permissions exist only after migrate has run, so the role groups follow it.
+        post_migrate.connect(sync_role_groups, dispatch_uid="core.sync_role_groups")

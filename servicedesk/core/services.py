@@ -1,0 +1,590 @@
+"""Writes on the ticket core. Practice services build on these; nothing else saves a ticket."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from typing import Any, TypeVar
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
+from django_fsm import can_proceed, has_transition_perm
+
+from . import permissions
+from .choices import NUMBER_PREFIXES, AuditAction, LinkKind
+from .errors import NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
+from .models import (
+    Attachment,
+    AuditEvent,
+    Comment,
+    ConfigurationItem,
+    Membership,
+    Team,
+    Ticket,
+    TicketLink,
+    User,
+    Watcher,
+)
+from .numbering import next_number
+from .priority import priority_for
+
+TicketT = TypeVar("TicketT", bound=Ticket)
+
+# Fields a plain edit may change; status, assignment and priority have services of their own.
+EDITABLE_FIELDS = ("title", "description", "impact", "urgency", "service")
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def audit_value(value: Any) -> Any:
+    """A JSON-safe form of a field value for the audit history."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return sorted(audit_value(v) for v in value)
+    return value
+
+
+def audit_record(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    action: str,
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
+    note: str = "",
+    transition: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    internal: bool = False,
+) -> AuditEvent:
+    """Append one event to the ticket's history."""
+    return AuditEvent.objects.create(
+        ticket_id=ticket.pk,
+        actor=actor,
+        action=action,
+        changes=dict(changes or {}),
+        note=note,
+        transition=transition,
+        from_status=from_status,
+        to_status=to_status,
+        internal=internal,
+    )
+
+
+def lock_ticket(ticket: TicketT) -> TicketT:
+    """The ticket re-read with its row locked until the transaction ends."""
+    return type(ticket)._default_manager.select_for_update().get(pk=ticket.pk)
+
+
+def check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and ticket.version != expected_version:
+        raise StaleVersion(
+            _("This ticket changed since you opened it (your version %(yours)s, now %(now)s).")
+            % {"yours": expected_version, "now": ticket.version}
+        )
+
+
+def _save_changed(ticket: Ticket, fields: Iterable[str]) -> None:
+    ticket.version += 1
+    ticket.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _model_errors(exc: ValidationError) -> ValidationFailed:
+    if hasattr(exc, "error_dict"):
+        return ValidationFailed(
+            fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+        )
+    return ValidationFailed("; ".join(exc.messages))
+
+
+def validate_assignment(group: Team | None, assignee: User | None) -> None:
+    """An agent can only be assigned within a team they belong to."""
+    if assignee is None:
+        return
+    if group is None:
+        raise ValidationFailed(fields={"assignee": [_("Choose the assignment group first.")]})
+    if not assignee.is_active or not Membership.objects.filter(team=group, user=assignee).exists():
+        raise ValidationFailed(
+            fields={
+                "assignee": [
+                    _("%(user)s is not a member of %(team)s.") % {"user": assignee, "team": group}
+                ]
+            }
+        )
+
+
+# --- tickets ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    ticket: TicketT,
+    by: User | None,
+    configuration_items: Iterable[ConfigurationItem] = (),
+    watchers: Iterable[User] = (),
+) -> TicketT:
+    """Number, prioritise and save a new ticket of any practice, with its creation event."""
+    if not ticket._state.adding:
+        raise ValueError("ticket_create() takes a ticket that is not saved yet.")
+    validate_assignment(ticket.assignment_group, ticket.assignee)
+    ticket.priority = priority_for(ticket.impact, ticket.urgency)
+    ticket.created_by = by
+    try:
+        ticket.full_clean(
+            exclude=["number", "priority", "status"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        raise _model_errors(exc) from exc
+    # Last before saving: the number's counter row stays locked until commit.
+    ticket.number = next_number(NUMBER_PREFIXES[ticket.practice])
+    ticket.save(force_insert=True)
+    cis = list(configuration_items)
+    if cis:
+        ticket.configuration_items.set(cis)
+    for user in watchers:
+        Watcher.objects.get_or_create(ticket=ticket, user=user, defaults={"added_by": by})
+    audit_record(
+        ticket=ticket,
+        actor=by,
+        action=AuditAction.CREATED,
+        to_status=ticket.status,
+        changes={
+            field: {"from": None, "to": audit_value(getattr(ticket, field))}
+            for field in (
+                "title",
+                "impact",
+                "urgency",
+                "priority",
+                "requester",
+                "assignment_group",
+                "assignee",
+                "service",
+            )
+        }
+        | ({"configuration_items": {"from": [], "to": audit_value(cis)}} if cis else {}),
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: TicketT,
+    by: User,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> TicketT:
+    """Change the editable fields; derive priority again unless an override is in force."""
+    unknown = set(data) - {*EDITABLE_FIELDS, "configuration_items"}
+    if unknown:
+        raise ValidationFailed(
+            fields={f: [_("This field cannot be changed here.")] for f in unknown}
+        )
+    ticket = lock_ticket(ticket)
+    check_version(ticket, expected_version)
+    changes: dict[str, dict[str, Any]] = {}
+    for field in EDITABLE_FIELDS:
+        if field in data and getattr(ticket, field) != data[field]:
+            changes[field] = {
+                "from": audit_value(getattr(ticket, field)),
+                "to": audit_value(data[field]),
+            }
+            setattr(ticket, field, data[field])
+    if ("impact" in changes or "urgency" in changes) and not ticket.is_priority_overridden:
+        new_priority = priority_for(ticket.impact, ticket.urgency)
+        if new_priority != ticket.priority:
+            changes["priority"] = {"from": ticket.priority, "to": int(new_priority)}
+            ticket.priority = new_priority
+    cis_changed = False
+    if "configuration_items" in data:
+        old = set(ticket.configuration_items.values_list("pk", flat=True))
+        new = {ci.pk for ci in data["configuration_items"]}
+        if old != new:
+            changes["configuration_items"] = {"from": sorted(old), "to": sorted(new)}
+            cis_changed = True
+    if not changes:
+        return ticket
+    try:
+        ticket.full_clean(
+            exclude=["number", "status"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        raise _model_errors(exc) from exc
+    if cis_changed:
+        ticket.configuration_items.set(data["configuration_items"])
+    _save_changed(ticket, [f for f in changes if f != "configuration_items"])
+    audit_record(ticket=ticket, actor=by, action=AuditAction.CHANGED, changes=changes)
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(
+    *,
+    ticket: TicketT,
+    by: User | None,
+    group: Team | None,
+    assignee: User | None,
+    expected_version: int | None = None,
+    note: str = "",
+) -> TicketT:
+    """Route the ticket to a team and optionally an agent of that team; reassignment is recorded."""
+    ticket = lock_ticket(ticket)
+    check_version(ticket, expected_version)
+    validate_assignment(group, assignee)
+    changes = {}
+    if ticket.assignment_group_id != (group.pk if group else None):
+        changes["assignment_group"] = {"from": ticket.assignment_group_id, "to": audit_value(group)}
+    if ticket.assignee_id != (assignee.pk if assignee else None):
+        changes["assignee"] = {"from": ticket.assignee_id, "to": audit_value(assignee)}
+    if not changes:
+        return ticket
+    ticket.assignment_group = group
+    ticket.assignee = assignee
+    _save_changed(ticket, ["assignment_group", "assignee"])
+    audit_record(ticket=ticket, actor=by, action=AuditAction.ASSIGNED, changes=changes, note=note)
+    return ticket
+
+
+@transaction.atomic
+def ticket_override_priority(
+    *,
+    ticket: TicketT,
+    by: User,
+    priority: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> TicketT:
+    """Set a priority other than the derived one, with the reason on record."""
+    if not by.has_perm("core.override_priority"):
+        raise NotPermitted(_("You may not override priorities."))
+    if not (reason or "").strip():
+        raise ValidationFailed(fields={"reason": [_("Say why the priority is overridden.")]})
+    if priority not in range(1, 6):
+        raise ValidationFailed(
+            fields={"priority": [_("Priority is 1 (critical) to 5 (planning).")]}
+        )
+    ticket = lock_ticket(ticket)
+    check_version(ticket, expected_version)
+    changes = {"priority": {"from": ticket.priority, "to": priority}}
+    ticket.priority = priority
+    ticket.priority_override_reason = reason.strip()
+    ticket.priority_overridden_by = by
+    ticket.priority_overridden_at = timezone.now()
+    _save_changed(
+        ticket,
+        [
+            "priority",
+            "priority_override_reason",
+            "priority_overridden_by",
+            "priority_overridden_at",
+        ],
+    )
+    audit_record(
+        ticket=ticket,
+        actor=by,
+        action=AuditAction.PRIORITY_OVERRIDDEN,
+        changes=changes,
+        note=ticket.priority_override_reason,
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_clear_priority_override(
+    *, ticket: TicketT, by: User, expected_version: int | None = None
+) -> TicketT:
+    """Go back to the priority the matrix derives from impact and urgency."""
+    if not by.has_perm("core.override_priority"):
+        raise NotPermitted(_("You may not override priorities."))
+    ticket = lock_ticket(ticket)
+    check_version(ticket, expected_version)
+    if not ticket.is_priority_overridden:
+        return ticket
+    derived = priority_for(ticket.impact, ticket.urgency)
+    changes = {"priority": {"from": ticket.priority, "to": int(derived)}}
+    ticket.priority = derived
+    ticket.priority_override_reason = ""
+    ticket.priority_overridden_by = None
+    ticket.priority_overridden_at = None
+    _save_changed(
+        ticket,
+        [
+            "priority",
+            "priority_override_reason",
+            "priority_overridden_by",
+            "priority_overridden_at",
+        ],
+    )
+    audit_record(
+        ticket=ticket,
+        actor=by,
+        action=AuditAction.PRIORITY_OVERRIDDEN,
+        changes=changes,
+        note=_("Override removed; priority derived from impact and urgency again."),
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket: TicketT,
+    by: User | None,
+    name: str,
+    expected_version: int | None = None,
+    note: str = "",
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
+    **arguments: Any,
+) -> TicketT:
+    """Run the FSM transition ``name`` on the locked ticket, save it and record it.
+
+    ``by=None`` is the system itself (auto-close, approval routing): permission
+    checks are for people. Practice services validate the transition's fields first.
+    """
+    ticket = lock_ticket(ticket)
+    check_version(ticket, expected_version)
+    method = getattr(ticket, name, None)
+    if method is None or not hasattr(method, "_django_fsm"):
+        raise TransitionNotAllowed(_("There is no transition called “%(name)s”.") % {"name": name})
+    if not can_proceed(method):
+        raise TransitionNotAllowed(
+            _("“%(name)s” is not allowed while the ticket is %(status)s.")
+            % {"name": name, "status": ticket.status}
+        )
+    if by is not None and not has_transition_perm(method, by):
+        raise NotPermitted(_("You may not run “%(name)s” on this ticket.") % {"name": name})
+    from_status = ticket.status
+    try:
+        method(**arguments)
+    except FSMTransitionNotAllowed as exc:
+        raise TransitionNotAllowed(str(exc)) from exc
+    ticket.version += 1
+    ticket.save()
+    audit_record(
+        ticket=ticket,
+        actor=by,
+        action=AuditAction.TRANSITION,
+        transition=name,
+        from_status=from_status,
+        to_status=ticket.status,
+        changes=changes,
+        note=note,
+    )
+    return ticket
+
+
+def available_transitions(ticket: Ticket, user: User) -> list[str]:
+    """Names of the transitions ``user`` may run on ``ticket`` now (buttons and API alike)."""
+    if not permissions.can_work_ticket(user, ticket) and ticket.requester_id != user.pk:
+        return []
+    return [t.name for t in ticket.get_available_user_status_transitions(user)]
+
+
+# --- comments, attachments, links, watchers -----------------------------------
+
+
+@transaction.atomic
+def comment_add(*, ticket: Ticket, by: User, body: str, internal: bool = False) -> Comment:
+    """Add a public reply or an internal note; an agent's first public reply is the response."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(fields={"body": [_("Write something first.")]})
+    agent = permissions.is_agent(by)
+    if internal and not agent:
+        raise NotPermitted(_("Only agents can write internal notes."))
+    comment = Comment.objects.create(ticket=ticket, author=by, body=body, internal=internal)
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+    if agent and not internal and by.pk != ticket.requester_id:
+        Ticket.objects.filter(pk=ticket.pk, responded_at__isnull=True).update(responded_at=now)
+    audit_record(
+        ticket=ticket,
+        actor=by,
+        action=AuditAction.COMMENTED,
+        changes={"comment": {"from": None, "to": comment.pk}},
+        internal=internal,
+    )
+    return comment
+
+
+def clean_filename(name: str) -> str:
+    """A file name safe to store and to send back in a header."""
+    name = unicodedata.normalize("NFC", os.path.basename(name.replace("\\", "/")))
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    return name[:200] or "attachment"
+
+
+def detect_content_type(filename: str, head: bytes) -> str:
+    """The attachment's type from its bytes and its name; refuses a name that lies."""
+    by_name = mimetypes.guess_type(filename, strict=False)[0]
+    sniffed = filetype.guess(head)
+    by_content = sniffed.mime if sniffed else None
+    if by_content and by_name and by_content != by_name:
+        raise ValidationFailed(
+            fields={
+                "file": [
+                    _("The file's content (%(content)s) does not match its name.")
+                    % {"content": by_content}
+                ]
+            }
+        )
+    content_type = by_content or by_name
+    if content_type is None:
+        raise ValidationFailed(fields={"file": [_("This kind of file is not accepted.")]})
+    return content_type
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    ticket: Ticket,
+    by: User,
+    upload: UploadedFile,
+    internal: bool = False,
+    comment: Comment | None = None,
+) -> Attachment:
+    """Store a file on a ticket after checking its size and type."""
+    if internal and not permissions.is_agent(by):
+        raise NotPermitted(_("Only agents can add internal attachments."))
+    if comment is not None:
+        if comment.ticket_id != ticket.pk:
+            raise ValidationFailed(fields={"comment": [_("That comment is on another ticket.")]})
+        internal = internal or comment.internal
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is None or upload.size == 0:
+        raise ValidationFailed(fields={"file": [_("The file is empty.")]})
+    if upload.size > limit:
+        raise ValidationFailed(
+            fields={
+                "file": [_("The file is larger than %(limit)s MB.") % {"limit": limit // 2**20}]
+            }
+        )
+    filename = clean_filename(upload.name or "")
+    upload.seek(0)
+    head = upload.read(8192)
+    content_type = detect_content_type(filename, head)
+    if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
+        raise ValidationFailed(
+            fields={
+                "file": [_("Files of type %(type)s are not accepted.") % {"type": content_type}]
+            }
+        )
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        ticket=ticket,
+        comment=comment,
+        filename=filename,
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        internal=internal,
+        uploaded_by=by,
+    )
+    attachment.file.save(filename, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)  # no row, no file
+        raise
+    audit_record(
+        ticket=ticket,
+        actor=by,
+        action=AuditAction.ATTACHMENT_ADDED,
+        changes={"attachment": {"from": None, "to": attachment.pk}},
+        note=filename,
+        internal=internal,
+    )
+    return attachment
+
+
+@transaction.atomic
+def link_add(*, source: Ticket, target: Ticket, kind: str, by: User) -> TicketLink:
+    """Link two tickets; the link shows in both tickets' history."""
+    if source.pk == target.pk:
+        raise ValidationFailed(fields={"target": [_("A ticket cannot be linked to itself.")]})
+    if kind not in LinkKind.values:
+        raise ValidationFailed(fields={"kind": [_("Unknown link kind.")]})
+    link, created = TicketLink.objects.get_or_create(
+        source=source, target=target, kind=kind, defaults={"created_by": by}
+    )
+    if created:
+        for ticket in (source, target):
+            audit_record(
+                ticket=ticket,
+                actor=by,
+                action=AuditAction.LINKED,
+                changes={
+                    "link": {
+                        "from": None,
+                        "to": {"source": source.pk, "kind": kind, "target": target.pk},
+                    }
+                },
+            )
+    return link
+
+
+@transaction.atomic
+def link_remove(*, link: TicketLink, by: User) -> None:
+    """Remove a link between two tickets, on both tickets' record."""
+    described = {"source": link.source_id, "kind": link.kind, "target": link.target_id}
+    for ticket_id in (link.source_id, link.target_id):
+        AuditEvent.objects.create(
+            ticket_id=ticket_id,
+            actor=by,
+            action=AuditAction.UNLINKED,
+            changes={"link": {"from": described, "to": None}},
+        )
+    link.delete()
+
+
+@transaction.atomic
+def watcher_add(*, ticket: Ticket, user: User, by: User) -> Watcher:
+    """Let ``user`` follow the ticket; only agents and the requester add watchers."""
+    if not (permissions.is_agent(by) or by.pk == ticket.requester_id):
+        raise NotPermitted(_("You may not add watchers to this ticket."))
+    watcher, created = Watcher.objects.get_or_create(
+        ticket=ticket, user=user, defaults={"added_by": by}
+    )
+    if created:
+        audit_record(
+            ticket=ticket,
+            actor=by,
+            action=AuditAction.WATCHER_ADDED,
+            changes={"watcher": {"from": None, "to": user.pk}},
+        )
+    return watcher
+
+
+@transaction.atomic
+def watcher_remove(*, ticket: Ticket, user: User, by: User) -> None:
+    """Stop ``user`` following the ticket (themselves, or anyone for agents and the requester)."""
+    if not (permissions.is_agent(by) or by.pk in (ticket.requester_id, user.pk)):
+        raise NotPermitted(_("You may not remove watchers from this ticket."))
+    deleted, _rows = Watcher.objects.filter(ticket=ticket, user=user).delete()
+    if deleted:
+        audit_record(
+            ticket=ticket,
+            actor=by,
+            action=AuditAction.WATCHER_REMOVED,
+            changes={"watcher": {"from": user.pk, "to": None}},
+        )

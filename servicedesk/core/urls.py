@@ -1,0 +1,3 @@
+"""Agent UI URLs, sign-in and health."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Portal URLs under /portal/."""
+
+app_name = "portal"
+urlpatterns: list = []

@@ -1,0 +1,11 @@
+"""Top-level URLs: agent UI, portal, API, admin and health."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("servicedesk.core.api.urls")),
+    path("portal/", include("servicedesk.portal.urls")),
+    path("", include("servicedesk.core.urls")),
+]

@@ -1,0 +1,77 @@
+"""Fixtures shared by the whole suite."""
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import TeamFactory, make_admin, make_agent, make_end_user
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in
+# browser tests are still synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Service Desk")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Network")
+
+
+@pytest.fixture
+def agent(team):
+    return make_agent(team, username="alice")
+
+
+@pytest.fixture
+def lead(team):
+    return make_agent(team, lead=True, username="lena")
+
+
+@pytest.fixture
+def other_agent(other_team):
+    return make_agent(other_team, username="oscar")
+
+
+@pytest.fixture
+def end_user(db):
+    return make_end_user(username="eve")
+
+
+@pytest.fixture
+def other_end_user(db):
+    return make_end_user(username="mallory")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_admin(username="adam")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    """An API client signed in as the given user."""
+
+    def sign_in(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return sign_in
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    }
