@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import filetype
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -21,7 +22,7 @@ from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 from django_fsm import can_proceed, has_transition_perm
 
 from . import permissions
-from .choices import NUMBER_PREFIXES, AuditAction, LinkKind
+from .choices import NUMBER_PREFIXES, AuditAction, LinkKind, TeamKind
 from .errors import NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
 from .models import (
     Attachment,
@@ -37,6 +38,7 @@ from .models import (
 )
 from .numbering import next_number
 from .priority import priority_for
+from .roles import ROLE_GROUP_NAMES, Role
 
 TicketT = TypeVar("TicketT", bound=Ticket)
 
@@ -588,3 +590,145 @@ def watcher_remove(*, ticket: Ticket, user: User, by: User) -> None:
             action=AuditAction.WATCHER_REMOVED,
             changes={"watcher": {"from": user.pk, "to": None}},
         )
+
+
+# --- people and teams --------------------------------------------------------------
+
+
+def _grant_implied_roles(user: User) -> None:
+    """Membership implies a minimum role: support team → agent, lead → team lead, CAB → member."""
+    memberships = list(Membership.objects.filter(user=user).select_related("team"))
+    implied = set()
+    for membership in memberships:
+        implied.add(Role.AGENT if membership.team.kind == TeamKind.SUPPORT else Role.CAB_MEMBER)
+        if membership.is_lead:
+            implied.add(Role.TEAM_LEAD)
+    if implied:
+        user.groups.add(*Group.objects.filter(name__in=[ROLE_GROUP_NAMES[r] for r in implied]))
+
+
+def user_set_roles(*, user: User, roles: Iterable[str]) -> None:
+    """Give the user exactly these roles (other, non-role groups stay); admins get staff access."""
+    roles = set(roles)
+    unknown = roles - set(Role.values)
+    if unknown:
+        raise ValidationFailed(
+            fields={"roles": [_("Unknown role: %(role)s.") % {"role": r} for r in sorted(unknown)]}
+        )
+    role_groups = Group.objects.filter(name__in=ROLE_GROUP_NAMES.values())
+    user.groups.remove(*role_groups)
+    user.groups.add(*Group.objects.filter(name__in=[ROLE_GROUP_NAMES[r] for r in roles]))
+    is_staff = Role.ADMIN in roles or user.is_superuser
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+    _grant_implied_roles(user)
+    _forget_cached_permissions(user)
+
+
+def user_set_teams(*, user: User, teams: Mapping[Team, bool]) -> None:
+    """Make the user a member of exactly these teams (team → is lead)."""
+    Membership.objects.filter(user=user).exclude(team__in=list(teams)).delete()
+    for team, is_lead in teams.items():
+        Membership.objects.update_or_create(team=team, user=user, defaults={"is_lead": is_lead})
+    _grant_implied_roles(user)
+    _forget_cached_permissions(user)
+
+
+def team_set_members(*, team: Team, members: Mapping[User, bool]) -> None:
+    """Make these users exactly the team's members (user → is lead)."""
+    Membership.objects.filter(team=team).exclude(user__in=list(members)).delete()
+    for user, is_lead in members.items():
+        Membership.objects.update_or_create(team=team, user=user, defaults={"is_lead": is_lead})
+        _grant_implied_roles(user)
+
+
+def _forget_cached_permissions(user: User) -> None:
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_team_ids_cache"):
+        user.__dict__.pop(cache, None)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    roles: Iterable[str] = (Role.END_USER,),
+    teams: Mapping[Team, bool] | None = None,
+    time_zone: str = "UTC",
+    manager: User | None = None,
+    is_active: bool = True,
+) -> User:
+    """Create a person with roles and teams, as an admin or an identity system would."""
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        time_zone=time_zone,
+        manager=manager,
+        is_active=is_active,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()  # signs in through another system, or a reset
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise _model_errors(exc) from exc
+    user.save()
+    user_set_roles(user=user, roles=roles)
+    if teams:
+        user_set_teams(user=user, teams=teams)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    data: Mapping[str, Any],
+    roles: Iterable[str] | None = None,
+    teams: Mapping[Team, bool] | None = None,
+) -> User:
+    """Change a person's profile fields, and optionally their roles and teams."""
+    allowed = {
+        "email",
+        "first_name",
+        "last_name",
+        "time_zone",
+        "manager",
+        "is_active",
+        "is_away",
+        "phone",
+        "password",
+    }
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationFailed(
+            fields={f: [_("This field cannot be changed here.")] for f in unknown}
+        )
+    if data.get("manager") is not None and data["manager"].pk == user.pk:
+        raise ValidationFailed(fields={"manager": [_("Nobody is their own manager.")]})
+    fields = []
+    for field, value in data.items():
+        if field == "password":
+            user.set_password(value)
+        else:
+            setattr(user, field, value)
+        fields.append(field)
+    if fields:
+        try:
+            user.full_clean(exclude=["password"], validate_unique=False)
+        except ValidationError as exc:
+            raise _model_errors(exc) from exc
+        user.save(update_fields=fields)
+    if roles is not None:
+        user_set_roles(user=user, roles=roles)
+    if teams is not None:
+        user_set_teams(user=user, teams=teams)
+    return user
