@@ -143,7 +143,6 @@ def ticket_create(
     if not ticket._state.adding:
         raise ValueError("ticket_create() takes a ticket that is not saved yet.")
     validate_assignment(ticket.assignment_group, ticket.assignee)
-    ticket.priority = priority_for(ticket.impact, ticket.urgency)
     ticket.created_by = by
     try:
         ticket.full_clean(
@@ -153,6 +152,7 @@ def ticket_create(
         )
     except ValidationError as exc:
         raise _model_errors(exc) from exc
+    ticket.priority = priority_for(ticket.impact, ticket.urgency)
     # Last before saving: the number's counter row stays locked until commit.
     ticket.number = next_number(NUMBER_PREFIXES[ticket.practice])
     ticket.save(force_insert=True)
@@ -437,6 +437,10 @@ def detect_content_type(filename: str, head: bytes) -> str:
     by_name = mimetypes.guess_type(filename, strict=False)[0]
     sniffed = filetype.guess(head)
     by_content = sniffed.mime if sniffed else None
+    if by_content and by_content not in settings.ATTACHMENT_ALLOWED_TYPES:
+        raise ValidationFailed(
+            fields={"file": [_("Files of type %(type)s are not accepted.") % {"type": by_content}]}
+        )
     if by_content and by_name and by_content != by_name:
         raise ValidationFailed(
             fields={
@@ -661,6 +665,8 @@ def user_create(
     time_zone: str = "UTC",
     manager: User | None = None,
     is_active: bool = True,
+    is_away: bool = False,
+    phone: str = "",
 ) -> User:
     """Create a person with roles and teams, as an admin or an identity system would."""
     user = User(
@@ -671,6 +677,8 @@ def user_create(
         time_zone=time_zone,
         manager=manager,
         is_active=is_active,
+        is_away=is_away,
+        phone=phone,
     )
     if password:
         user.set_password(password)

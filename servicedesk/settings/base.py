@@ -16,9 +16,15 @@ VAR_DIR = Path(environ.Env().str("SERVICEDESK_VAR_DIR", default=str(BASE_DIR / "
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def env_or(name: str, default: str) -> str:
+    """The variable's value, or ``default`` when it is unset or empty (as in a compose file)."""
+    return env.str(name, default="") or default
+
+
 # Development-only key: production.py refuses to start with it.
 DEFAULT_SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-SECRET_KEY = env.str("SECRET_KEY", default=DEFAULT_SECRET_KEY)
+SECRET_KEY = env_or("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -80,7 +86,7 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 SQLITE_URL = f"sqlite:///{VAR_DIR / 'servicedesk.sqlite3'}"
-DATABASES = {"default": env.db_url("DATABASE_URL", default=SQLITE_URL)}
+DATABASES = {"default": env.db_url_config(env_or("DATABASE_URL", SQLITE_URL))}
 
 
 def tune_database(database: dict) -> dict:
@@ -160,13 +166,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Email ------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587 ; console by default.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+vars().update(env.email_url_config(env_or("EMAIL_URL", "consolemail://")))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Service Desk <servicedesk@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # --- Celery -----------------------------------------------------------------------
 CELERY_DIR = VAR_DIR / "celery"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env_or("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Producer and consumer share one folder: beat, worker and web all use this config.

@@ -2,7 +2,7 @@ from django.db import migrations
 
 PREFIXES = ("INC", "PRB", "CHG", "REQ")
 
-# On PostgreSQL the database itself refuses to change or delete audit history.
+# The database itself refuses to change or delete audit history.
 APPEND_ONLY_SQL = """
 CREATE OR REPLACE FUNCTION core_auditevent_append_only() RETURNS trigger AS $$
 BEGIN
@@ -13,6 +13,16 @@ CREATE TRIGGER core_auditevent_append_only
     BEFORE UPDATE OR DELETE ON core_auditevent
     FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only();
 """
+SQLITE_APPEND_ONLY_SQL = [
+    """CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent
+       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
+    """CREATE TRIGGER core_auditevent_no_delete BEFORE DELETE ON core_auditevent
+       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
+]
+SQLITE_DROP_APPEND_ONLY_SQL = [
+    "DROP TRIGGER IF EXISTS core_auditevent_no_update;",
+    "DROP TRIGGER IF EXISTS core_auditevent_no_delete;",
+]
 DROP_APPEND_ONLY_SQL = """
 DROP TRIGGER IF EXISTS core_auditevent_append_only ON core_auditevent;
 DROP FUNCTION IF EXISTS core_auditevent_append_only();
@@ -28,11 +38,17 @@ def seed_sequences(apps, schema_editor):
 def add_append_only_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(APPEND_ONLY_SQL)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_APPEND_ONLY_SQL:
+            schema_editor.execute(statement)
 
 
 def drop_append_only_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP_APPEND_ONLY_SQL)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_DROP_APPEND_ONLY_SQL:
+            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
