@@ -43,9 +43,14 @@ def test_next_number_refuses_to_run_outside_a_transaction():
 
 def test_a_rolled_back_creation_does_not_burn_the_number(db):
     requester = make_end_user()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        make_ticket(Incident, requester=requester)
-        raise RuntimeError("something later in the same transaction failed")
+
+    def create_then_fail() -> None:
+        with transaction.atomic():
+            make_ticket(Incident, requester=requester)
+            raise RuntimeError("something later in the same transaction failed")
+
+    with pytest.raises(RuntimeError):
+        create_then_fail()
     assert make_ticket(Incident, requester=requester).number == "INC0000001"
 
 

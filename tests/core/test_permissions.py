@@ -97,7 +97,8 @@ def test_internal_notes_are_hidden_from_end_users(tickets, end_user, agent):
 
 def test_role_checks(team, admin_user):
     agent, end_user = make_agent(team), make_end_user()
-    assert permissions.is_agent(agent) and not permissions.is_agent(end_user)
+    assert permissions.is_agent(agent)
+    assert not permissions.is_agent(end_user)
     assert permissions.is_service_desk_admin(admin_user)
     assert not permissions.is_service_desk_admin(agent)
     assert not permissions.is_agent(AnonymousUser())

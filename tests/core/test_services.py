@@ -393,12 +393,18 @@ def test_the_database_itself_refuses_to_rewrite_audit_history(agent):
     from django.db import DatabaseError, transaction
 
     event = AuditEvent.objects.get(ticket_id=make_incident().pk)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE core_auditevent SET note = 'x' WHERE id = %s", [event.pk])
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE core_auditevent SET note = 'x' WHERE id = %s", [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
 
 
 # --- people ----------------------------------------------------------------------
