@@ -399,12 +399,14 @@ def test_the_database_itself_refuses_to_rewrite_audit_history(agent):
         connection.cursor() as cursor,
     ):
         cursor.execute("UPDATE core_auditevent SET note = 'x' WHERE id = %s", [event.pk])
-    with (
-        pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+    if connection.vendor == "postgresql":  # SQLite's test flush needs DELETE (see migration)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk, note="").exists()
 
 
 # --- people ----------------------------------------------------------------------

@@ -2,7 +2,9 @@ from django.db import migrations
 
 PREFIXES = ("INC", "PRB", "CHG", "REQ")
 
-# The database itself refuses to change or delete audit history.
+# The database itself refuses to change or delete audit history. SQLite (the embedded
+# development default) only refuses updates: the test runner empties its tables with
+# DELETE, where PostgreSQL uses TRUNCATE, which row triggers do not see.
 APPEND_ONLY_SQL = """
 CREATE OR REPLACE FUNCTION core_auditevent_append_only() RETURNS trigger AS $$
 BEGIN
@@ -16,12 +18,9 @@ CREATE TRIGGER core_auditevent_append_only
 SQLITE_APPEND_ONLY_SQL = [
     """CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent
        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
-    """CREATE TRIGGER core_auditevent_no_delete BEFORE DELETE ON core_auditevent
-       BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""",
 ]
 SQLITE_DROP_APPEND_ONLY_SQL = [
     "DROP TRIGGER IF EXISTS core_auditevent_no_update;",
-    "DROP TRIGGER IF EXISTS core_auditevent_no_delete;",
 ]
 DROP_APPEND_ONLY_SQL = """
 DROP TRIGGER IF EXISTS core_auditevent_append_only ON core_auditevent;
