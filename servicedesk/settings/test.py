@@ -28,3 +28,5 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 }
 STORAGES = {**STORAGES}  # noqa: F405
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# Tests that run a real worker use a queue of their own, never a developer's running worker's.
+CELERY_TASK_DEFAULT_QUEUE = f"test-{_TEST_DB_SUFFIX}"
