@@ -20,6 +20,6 @@ def ensure_filesystem_broker_folders() -> None:
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
-@app.on_configure.connect
+@app.on_after_configure.connect
 def _prepare_broker(sender: Celery, **kwargs: object) -> None:
     ensure_filesystem_broker_folders()
