@@ -1,4 +1,10 @@
 """Portal URLs under /portal/."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]
