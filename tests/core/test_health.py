@@ -87,3 +87,23 @@ def test_failures_name_the_error_but_never_its_details(db):
     assert result.ok is False
     assert result.as_dict()["checks"]["broker"] == "error: OperationalError"
     assert "s3cret" not in str(result.as_dict())
+
+
+def test_the_check_health_command_reports_each_check(db, capsys):
+    from django.core.management import call_command
+
+    call_command("check_health")
+    assert capsys.readouterr().out.splitlines() == ["database: ok", "broker: ok"]
+
+
+def test_the_check_health_command_fails_when_the_broker_is_down(db, settings, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    with pytest.raises(CommandError, match="unhealthy"):
+        call_command("check_health")
+    assert capsys.readouterr().out.splitlines() == [
+        "database: ok",
+        "broker: error: OperationalError",
+    ]
