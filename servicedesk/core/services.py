@@ -22,7 +22,7 @@ from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 from django_fsm import can_proceed, has_transition_perm
 
 from . import permissions
-from .choices import NUMBER_PREFIXES, AuditAction, LinkKind, TeamKind
+from .choices import NUMBER_PREFIXES, AuditAction, CIStatus, Criticality, LinkKind, TeamKind
 from .errors import NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
 from .models import (
     Attachment,
@@ -30,6 +30,7 @@ from .models import (
     Comment,
     ConfigurationItem,
     Membership,
+    Service,
     Team,
     Ticket,
     TicketLink,
@@ -740,3 +741,143 @@ def user_update(
     if teams is not None:
         user_set_teams(user=user, teams=teams)
     return user
+
+
+# --- teams, services and configuration items ----------------------------------------
+
+TEAM_FIELDS = ("name", "kind", "description", "email", "is_active")
+SERVICE_FIELDS = ("name", "description", "owner_team", "criticality", "is_active")
+CONFIGURATION_ITEM_FIELDS = (
+    "name",
+    "ci_type",
+    "description",
+    "status",
+    "criticality",
+    "owner_team",
+)
+
+
+def _clean_and_save(instance: models.Model, update_fields: list[str] | None = None) -> None:
+    """Validate a reference-data row like a form would, then save it."""
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        raise _model_errors(exc) from exc
+    if update_fields is None:
+        instance.save()
+    elif update_fields:
+        instance.save(update_fields=[*update_fields, "updated_at"])
+
+
+def _apply_fields(
+    instance: models.Model, data: Mapping[str, Any], allowed: Iterable[str]
+) -> list[str]:
+    """Set ``data`` on ``instance``, refusing any field outside ``allowed``."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationFailed(
+            fields={f: [_("This field cannot be changed here.")] for f in sorted(unknown)}
+        )
+    for field, value in data.items():
+        setattr(instance, field, value)
+    return list(data)
+
+
+@transaction.atomic
+def team_create(
+    *,
+    name: str,
+    kind: str = TeamKind.SUPPORT,
+    description: str = "",
+    email: str = "",
+    is_active: bool = True,
+    members: Mapping[User, bool] | None = None,
+) -> Team:
+    """Create a team, optionally with its members (user → is lead)."""
+    team = Team(name=name, kind=kind, description=description, email=email, is_active=is_active)
+    _clean_and_save(team)
+    if members:
+        team_set_members(team=team, members=members)
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *, team: Team, data: Mapping[str, Any], members: Mapping[User, bool] | None = None
+) -> Team:
+    """Change a team's fields and, if given, make ``members`` exactly its members."""
+    _clean_and_save(team, _apply_fields(team, data, TEAM_FIELDS))
+    if members is not None:
+        team_set_members(team=team, members=members)
+    return team
+
+
+@transaction.atomic
+def service_create(
+    *,
+    name: str,
+    description: str = "",
+    owner_team: Team | None = None,
+    criticality: int = Criticality.MEDIUM,
+    is_active: bool = True,
+) -> Service:
+    """Add a service to the service portfolio."""
+    service = Service(
+        name=name,
+        description=description,
+        owner_team=owner_team,
+        criticality=criticality,
+        is_active=is_active,
+    )
+    _clean_and_save(service)
+    return service
+
+
+@transaction.atomic
+def service_update(*, service: Service, data: Mapping[str, Any]) -> Service:
+    """Change a service's fields."""
+    _clean_and_save(service, _apply_fields(service, data, SERVICE_FIELDS))
+    return service
+
+
+@transaction.atomic
+def configuration_item_create(
+    *,
+    name: str,
+    ci_type: str,
+    description: str = "",
+    status: str = CIStatus.ACTIVE,
+    criticality: int = Criticality.MEDIUM,
+    owner_team: Team | None = None,
+    services: Iterable[Service] = (),
+) -> ConfigurationItem:
+    """Add a configuration item, optionally linked to the services it supports."""
+    item = ConfigurationItem(
+        name=name,
+        ci_type=ci_type,
+        description=description,
+        status=status,
+        criticality=criticality,
+        owner_team=owner_team,
+    )
+    _clean_and_save(item)
+    linked = list(services)
+    if linked:
+        item.services.set(linked)
+    return item
+
+
+@transaction.atomic
+def configuration_item_update(
+    *,
+    configuration_item: ConfigurationItem,
+    data: Mapping[str, Any],
+    services: Iterable[Service] | None = None,
+) -> ConfigurationItem:
+    """Change a CI's fields and, if given, the services it supports."""
+    _clean_and_save(
+        configuration_item, _apply_fields(configuration_item, data, CONFIGURATION_ITEM_FIELDS)
+    )
+    if services is not None:
+        configuration_item.services.set(list(services))
+    return configuration_item

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "django_fsm",
     "servicedesk.core",
@@ -181,6 +182,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(CELERY_DIR / "processed"),
         "store_processed": False,
         "control_folder": str(CELERY_DIR / "control"),
+        "polling_interval": 0.5,  # seconds between looks at the queue folder
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -201,16 +203,17 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- Cache ------------------------------------------------------------------------
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": env.cache_url_config(env_or("CACHE_URL", "locmemcache://"))}
 
 # --- REST API ---------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["servicedesk.core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -221,7 +224,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "servicedesk.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "servicedesk.core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -241,6 +244,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI's files come from drf-spectacular-sidecar: no CDN at run time.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per set of choices, wherever a field of that kind appears.
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "servicedesk.core.roles.Role",
+        "TeamKindEnum": "servicedesk.core.choices.TeamKind",
+        "CriticalityEnum": "servicedesk.core.choices.Criticality",
+        "CITypeEnum": "servicedesk.core.choices.CIType",
+        "CIStatusEnum": "servicedesk.core.choices.CIStatus",
+        "CIRelationshipKindEnum": "servicedesk.core.choices.CIRelationshipKind",
+    },
 }
 
 # --- Security defaults that hold everywhere --------------------------------------

@@ -1,4 +1,32 @@
 """API URLs: /api/v1/… resources, the OpenAPI schema and its docs."""
 
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
 app_name = "api"
-urlpatterns: list = []
+
+router = SimpleRouter()
+router.register("users", views.UserViewSet, basename="user")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("services", views.ServiceViewSet, basename="service")
+router.register(
+    "configuration-items", views.ConfigurationItemViewSet, basename="configuration-item"
+)
+
+v1 = [
+    path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Keep last: any other path ending in "/" gets the JSON 404 instead of an HTML page
+    # (paths without the slash are first redirected to it by CommonMiddleware).
+    re_path(r"^(?:.*/)?$", views.NotFoundView.as_view(), name="not-found"),
+]

@@ -1,0 +1,138 @@
+"""The OpenAPI schema, its docs page, and a fuzz run of the API generated from the schema."""
+
+import pytest
+import schemathesis
+from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+
+from servicedesk.core.models import CIRelationship, ConfigurationItem, Service, Team, User
+from servicedesk.wsgi import application
+from tests.factories import (
+    ConfigurationItemFactory,
+    ServiceFactory,
+    TeamFactory,
+    make_admin,
+    make_agent,
+    make_end_user,
+)
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_schema_generates_without_warnings(tmp_path):
+    # --fail-on-warn turns any drf-spectacular warning into an error
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+
+    assert (tmp_path / "s.yml").read_text().startswith("openapi: 3.0.3")
+
+
+@pytest.fixture
+def openapi(api_client, db) -> dict:
+    response = api_client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_lists_the_core_endpoints(openapi):
+    assert sorted(openapi["paths"]) == [
+        "/api/v1/auth/token/",
+        "/api/v1/configuration-items/",
+        "/api/v1/configuration-items/{id}/",
+        "/api/v1/me/",
+        "/api/v1/services/",
+        "/api/v1/services/{id}/",
+        "/api/v1/teams/",
+        "/api/v1/teams/{id}/",
+        "/api/v1/users/",
+        "/api/v1/users/{id}/",
+    ]
+    assert sorted(openapi["paths"]["/api/v1/users/{id}/"]) == ["get", "patch"]
+
+
+def test_the_schema_documents_the_error_shape(openapi):
+    assert openapi["components"]["schemas"]["Error"]["required"] == [
+        "code",
+        "detail",
+        "errors",
+        "status",
+    ]
+    users = openapi["paths"]["/api/v1/users/"]
+    assert sorted(users["post"]["responses"]) == ["201", "400", "401", "403", "413", "415", "429"]
+    assert sorted(users["get"]["responses"]) == ["200", "400", "401", "403", "404", "429"]
+    assert users["post"]["responses"]["400"]["content"]["application/json"]["schema"] == ERROR_REF
+    token = openapi["paths"]["/api/v1/auth/token/"]["post"]
+    assert sorted(token["responses"]) == ["200", "400", "413", "415", "429"]
+    assert "security" not in token  # no credentials needed to get a token
+
+
+def test_the_docs_page_serves_swagger_ui_from_the_site_itself(api_client, db):
+    response = api_client.get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn." not in page
+    assert "unpkg" not in page
+
+
+# --- fuzzing ---------------------------------------------------------------------------------
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+FUZZER = "fuzzer"
+MODELS = {
+    "users": User.objects.exclude(username=FUZZER),  # the caller stays an active admin
+    "teams": Team.objects.all(),
+    "services": Service.objects.all(),
+    "configuration-items": ConfigurationItem.objects.all(),
+}
+
+
+def point_at_existing_row(case: schemathesis.Case) -> None:
+    """Send numeric ids to rows that exist, so that changes reach real objects, not a 404."""
+    value = (case.path_parameters or {}).get("id")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        queryset = MODELS[case.path.split("/")[3]]
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        case.path_parameters["id"] = str(ids[int(value) % len(ids)])
+
+
+@pytest.fixture
+def in_process_requests(db):
+    """Keep the test's connection open across WSGI calls, as Django's own test client does."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_token(in_process_requests) -> str:
+    """A token of an admin, and a little of everything for the generated requests to hit."""
+    support = TeamFactory(name="Support")
+    TeamFactory(name="CAB", kind="cab")
+    make_agent(support, lead=True, username="lead")
+    make_end_user(username="someone")
+    service = ServiceFactory(name="Email", owner_team=support)
+    server, app = ConfigurationItemFactory(name="srv"), ConfigurationItemFactory(name="app")
+    app.services.set([service])
+    CIRelationship.objects.create(source=app, kind="runs_on", target=server)
+    return Token.objects.create(user=make_admin(username=FUZZER)).key
+
+
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_generated_request_makes_the_server_fail(case, admin_token):
+    point_at_existing_row(case)
+    case.call_and_validate(
+        headers={"Authorization": f"Token {admin_token}"}, checks=[not_a_server_error]
+    )
