@@ -192,9 +192,14 @@ def ticket_update(
     by: User,
     data: Mapping[str, Any],
     expected_version: int | None = None,
+    editable: Iterable[str] = EDITABLE_FIELDS,
 ) -> TicketT:
-    """Change the editable fields; derive priority again unless an override is in force."""
-    unknown = set(data) - {*EDITABLE_FIELDS, "configuration_items"}
+    """Change the editable fields; derive priority again unless an override is in force.
+
+    Practices pass ``editable`` to add fields of their own (e.g. an incident's category).
+    """
+    editable = tuple(editable)
+    unknown = set(data) - {*editable, "configuration_items"}
     if unknown:
         raise ValidationFailed(
             fields={f: [_("This field cannot be changed here.")] for f in unknown}
@@ -202,7 +207,7 @@ def ticket_update(
     ticket = lock_ticket(ticket)
     check_version(ticket, expected_version)
     changes: dict[str, dict[str, Any]] = {}
-    for field in EDITABLE_FIELDS:
+    for field in editable:
         if field in data and getattr(ticket, field) != data[field]:
             changes[field] = {
                 "from": audit_value(getattr(ticket, field)),
