@@ -200,6 +200,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "servicedesk.core.tasks.clear_expired_sessions",
         "schedule": 6 * 60 * 60,
     },
+    "close-expired-incident-resolutions": {
+        "task": "incidents.tasks.close_expired_resolutions",
+        "schedule": 15 * 60,
+    },
 }
 
 # --- Cache ------------------------------------------------------------------------
@@ -276,3 +280,5 @@ LOGGING = {
 
 # --- Service desk ----------------------------------------------------------------
 SERVICEDESK_SITE_NAME = env.str("SERVICEDESK_SITE_NAME", default="Service Desk")
+# A resolved incident can be reopened by its requester for this long; then it closes by itself.
+INCIDENT_REOPEN_WINDOW_HOURS = env.int("INCIDENT_REOPEN_WINDOW_HOURS", default=5 * 24)
