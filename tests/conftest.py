@@ -87,3 +87,11 @@ def pytest_sessionfinish(session, exitstatus):
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.remove(test_name + suffix)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (throttle counters live there)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -6,12 +6,14 @@ unknown choice or an unknown ordering is a 400 with field errors, never a 500.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 
-from .choices import CIStatus, CIType, Criticality, TeamKind
-from .models import ConfigurationItem, Service, Team, User
+from .choices import CIStatus, CIType, Criticality, Impact, Priority, SLAState, TeamKind, Urgency
+from .models import ConfigurationItem, Service, Team, Ticket, User
 from .roles import ROLE_GROUP_NAMES, Role
 
 
@@ -105,3 +107,75 @@ class ConfigurationItemFilter(filters.FilterSet):
         self, queryset: QuerySet[ConfigurationItem], name: str, value: str
     ) -> QuerySet[ConfigurationItem]:
         return _search_name(queryset, name, value)
+
+
+class TicketFilter(filters.FilterSet):
+    """Tickets of any practice: the filters of every ticket list, UI and API alike.
+
+    ``status`` and ``priority`` take several values (``?status=new&status=in_progress``);
+    ranges are ``created_after``/``created_before`` and ``updated_after``/``updated_before``.
+    """
+
+    status = filters.MultipleChoiceFilter(choices=[], method="filter_status")
+    priority = filters.MultipleChoiceFilter(choices=Priority.choices)
+    impact = filters.ChoiceFilter(choices=Impact.choices)
+    urgency = filters.ChoiceFilter(choices=Urgency.choices)
+    sla_state = filters.MultipleChoiceFilter(choices=SLAState.choices)
+    assignment_group = filters.ModelChoiceFilter(queryset=Team.objects.all())
+    assignee = filters.ModelChoiceFilter(queryset=User.objects.all())
+    unassigned = filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    requester = filters.ModelChoiceFilter(queryset=User.objects.all())
+    service = filters.ModelChoiceFilter(queryset=Service.objects.all())
+    configuration_item = filters.ModelChoiceFilter(
+        queryset=ConfigurationItem.objects.all(),
+        field_name="configuration_items",
+        distinct=False,
+        method="filter_configuration_item",
+    )
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    search = filters.CharFilter(method="filter_search", max_length=200)
+    ordering = OrderingFilter(
+        fields=(
+            "number",
+            "created_at",
+            "updated_at",
+            "priority",
+            "status",
+            "title",
+            "response_due_at",
+            "resolution_due_at",
+        )
+    )
+
+    # Each practice's filter names its statuses.
+    status_choices: list[tuple[str, str]] = []
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["status"].extra["choices"] = self.status_choices
+
+    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(status__in=value) if value else queryset
+
+    def filter_configuration_item(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        if value is None:
+            return queryset
+        through = Ticket.configuration_items.through.objects.filter(
+            ticket_id=OuterRef("pk"), configurationitem_id=value.pk
+        )
+        return queryset.filter(Exists(through))
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value)
+        )

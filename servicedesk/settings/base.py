@@ -260,6 +260,9 @@ SPECTACULAR_SETTINGS = {
         "CITypeEnum": "servicedesk.core.choices.CIType",
         "CIStatusEnum": "servicedesk.core.choices.CIStatus",
         "CIRelationshipKindEnum": "servicedesk.core.choices.CIRelationshipKind",
+        # Impact and urgency share one scale: 1 high, 2 medium, 3 low.
+        "LevelEnum": "servicedesk.core.choices.Impact",
+        "OnHoldReasonEnum": "incidents.choices.OnHoldReason",
     },
 }
 

@@ -20,6 +20,7 @@ v1 = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),
     path("me/", views.MeView.as_view(), name="me"),
     *router.urls,
+    path("", include("incidents.api.urls")),
 ]
 
 urlpatterns = [

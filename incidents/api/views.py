@@ -1,0 +1,103 @@
+"""The incident API: list, create, show, change, and run transitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+
+from servicedesk.core import permissions
+from servicedesk.core.api.tickets import TicketViewSet, TransitionEndpoint, TransitionSerializer
+from servicedesk.core.errors import NotPermitted
+
+from .. import services
+from ..filters import IncidentFilter
+from ..models import Incident
+from .serializers import (
+    HoldSerializer,
+    IncidentSerializer,
+    PublicIncidentSerializer,
+    ReasonSerializer,
+    ResolveSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List incidents"),
+    create=extend_schema(summary="Log an incident"),
+    retrieve=extend_schema(summary="Show an incident"),
+    partial_update=extend_schema(summary="Change, assign or declare a major incident"),
+)
+class IncidentViewSet(TicketViewSet):
+    """Incidents, scoped to what the caller may see."""
+
+    model = Incident
+    object_kwarg = "incident"
+    serializer_class = IncidentSerializer
+    agent_serializer_class = IncidentSerializer
+    public_serializer_class = PublicIncidentSerializer
+    filterset_class = IncidentFilter
+    transitions = {
+        "start": TransitionEndpoint(TransitionSerializer, services.incident_start, "Start work"),
+        "hold": TransitionEndpoint(HoldSerializer, services.incident_hold, "Put on hold"),
+        "resume": TransitionEndpoint(TransitionSerializer, services.incident_resume, "Resume"),
+        "resolve": TransitionEndpoint(ResolveSerializer, services.incident_resolve, "Resolve"),
+        "reopen": TransitionEndpoint(ReasonSerializer, services.incident_reopen, "Reopen"),
+        "close": TransitionEndpoint(TransitionSerializer, services.incident_close, "Close"),
+        "cancel": TransitionEndpoint(ReasonSerializer, services.incident_cancel, "Cancel"),
+    }
+
+    def base_queryset(self) -> QuerySet[Incident]:
+        return super().base_queryset().select_related("category")
+
+    def create_object(self, data: dict[str, Any]) -> Incident:
+        data.pop("is_major", None)
+        data.pop("major_reason", None)
+        data.pop("related_problem", None)
+        cis = data.pop("configuration_items", [])
+        return services.incident_create(by=self.request.user, configuration_items=cis, **data)
+
+    def update_object(
+        self, instance: Incident, data: dict[str, Any], expected_version: int | None = None
+    ) -> Incident:
+        user = self.request.user
+        if not permissions.is_agent(user):
+            raise NotPermitted()
+        with transaction.atomic():
+            incident = instance
+            assignment = {k: data.pop(k) for k in ("assignment_group", "assignee") if k in data}
+            major = data.pop("is_major", None)
+            reason = data.pop("major_reason", "")
+            has_problem = "related_problem" in data
+            problem = data.pop("related_problem", None)
+            # The version is checked once, by the first change; each one then raises it.
+            if data:
+                incident = services.incident_update(
+                    incident=incident, by=user, data=data, expected_version=expected_version
+                )
+                expected_version = None
+            if assignment:
+                incident = services.incident_assign(
+                    incident=incident,
+                    by=user,
+                    group=assignment.get("assignment_group", incident.assignment_group),
+                    assignee=assignment.get("assignee", incident.assignee),
+                    expected_version=expected_version,
+                )
+                expected_version = None
+            if has_problem:
+                incident = services.incident_link_problem(
+                    incident=incident, by=user, problem=problem, expected_version=expected_version
+                )
+                expected_version = None
+            if major is not None:
+                incident = services.incident_set_major(
+                    incident=incident,
+                    by=user,
+                    is_major=major,
+                    reason=reason,
+                    expected_version=expected_version,
+                )
+        return incident
