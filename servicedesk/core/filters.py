@@ -12,9 +12,20 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 from django_filters.constants import EMPTY_VALUES
 
-from .choices import CIStatus, CIType, Criticality, Impact, Priority, SLAState, TeamKind, Urgency
+from .choices import (
+    CIStatus,
+    CIType,
+    Criticality,
+    Impact,
+    Practice,
+    Priority,
+    SLAState,
+    TeamKind,
+    Urgency,
+)
 from .models import ConfigurationItem, Service, Team, Ticket, User
 from .roles import ROLE_GROUP_NAMES, Role
+from .selectors import STATUS_CHOICES
 
 
 class OrderingFilter(filters.OrderingFilter):
@@ -179,3 +190,12 @@ class TicketFilter(filters.FilterSet):
         return queryset.filter(
             Q(number__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value)
         )
+
+
+class AnyTicketFilter(TicketFilter):
+    """The ticket filter across every practice, with the practice itself."""
+
+    practice = filters.ChoiceFilter(choices=Practice.choices)
+    status_choices = sorted(
+        {(value, label) for choices in STATUS_CHOICES.values() for value, label in choices.choices}
+    )

@@ -2,6 +2,7 @@
 
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -10,7 +11,16 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from incidents.models import Incident
-from servicedesk.core.models import CIRelationship, ConfigurationItem, Service, Team, User
+from servicedesk.core import services
+from servicedesk.core.models import (
+    Attachment,
+    CIRelationship,
+    ConfigurationItem,
+    Service,
+    Team,
+    Ticket,
+    User,
+)
 from servicedesk.wsgi import application
 from tests.factories import (
     ConfigurationItemFactory,
@@ -91,6 +101,8 @@ MODELS = {
     "services": Service.objects.all(),
     "configuration-items": ConfigurationItem.objects.all(),
     "incidents": Incident.objects.all(),
+    "tickets": Ticket.objects.all(),
+    "attachments": Attachment.objects.all(),
 }
 
 
@@ -114,8 +126,9 @@ def in_process_requests(db):
 
 
 @pytest.fixture
-def admin_token(in_process_requests) -> str:
+def admin_token(in_process_requests, settings, tmp_path) -> str:
     """A token of an admin, and a little of everything for the generated requests to hit."""
+    settings.MEDIA_ROOT = tmp_path
     support = TeamFactory(name="Support")
     TeamFactory(name="CAB", kind="cab")
     make_agent(support, lead=True, username="lead")
@@ -124,10 +137,18 @@ def admin_token(in_process_requests) -> str:
     server, app = ConfigurationItemFactory(name="srv"), ConfigurationItemFactory(name="app")
     app.services.set([service])
     CIRelationship.objects.create(source=app, kind="runs_on", target=server)
-    make_incident(assignment_group=support, service=service, configuration_items=[app])
+    incident = make_incident(assignment_group=support, service=service, configuration_items=[app])
+    services.attachment_add(
+        ticket=incident,
+        by=incident.requester,
+        upload=SimpleUploadedFile("notes.txt", b"fuzz me", content_type="text/plain"),
+    )
     return Token.objects.create(user=make_admin(username=FUZZER)).key
 
 
+# The WSGI test transport never closes streamed downloads; real servers do.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
 @schema.parametrize()
 @settings(
     max_examples=12,

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .ticket_resources import AttachmentDownloadView, TicketResourceViewSet
 
 app_name = "api"
 
@@ -15,10 +16,16 @@ router.register("services", views.ServiceViewSet, basename="service")
 router.register(
     "configuration-items", views.ConfigurationItemViewSet, basename="configuration-item"
 )
+router.register("tickets", TicketResourceViewSet, basename="ticket")
 
 v1 = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),
     path("me/", views.MeView.as_view(), name="me"),
+    path(
+        "attachments/<int:pk>/download/",
+        AttachmentDownloadView.as_view(),
+        name="attachment-download",
+    ),
     *router.urls,
     path("", include("incidents.api.urls")),
 ]
