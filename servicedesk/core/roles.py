@@ -40,10 +40,26 @@ _AGENT = [
 # Practice apps add their own codenames here as they arrive (app_label.codename).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.END_USER: [],
-    Role.AGENT: _AGENT,
+    Role.AGENT: [*_AGENT, "changes.view_freezeperiod", "changes.view_standardchangetemplate"],
     Role.TEAM_LEAD: [*_AGENT, "core.override_priority"],
-    Role.CHANGE_MANAGER: [*_AGENT],
-    Role.CAB_MEMBER: ["core.view_service", "core.view_configurationitem"],
+    Role.CHANGE_MANAGER: [
+        *_AGENT,
+        *[
+            f"changes.{a}_{m}"
+            for m in ("freezeperiod", "standardchangetemplate")
+            for a in ("add", "change", "view")
+        ],
+        "changes.view_change",
+        "changes.vote_change",
+        "changes.manage_change",
+    ],
+    Role.CAB_MEMBER: [
+        "core.view_service",
+        "core.view_configurationitem",
+        "changes.view_change",
+        "changes.vote_change",
+        "changes.view_freezeperiod",
+    ],
     Role.ADMIN: [
         *_AGENT,
         "core.view_all_tickets",
@@ -70,6 +86,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             for action in ("add", "change", "view")
         ],
         "core.view_auditevent",
+        *[
+            f"changes.{a}_{m}"
+            for m in ("freezeperiod", "standardchangetemplate")
+            for a in ("add", "change", "view")
+        ],
         "auth.view_group",
         "authtoken.view_tokenproxy",
         "authtoken.add_tokenproxy",

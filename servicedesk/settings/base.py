@@ -285,3 +285,8 @@ LOGGING = {
 SERVICEDESK_SITE_NAME = env.str("SERVICEDESK_SITE_NAME", default="Service Desk")
 # A resolved incident can be reopened by its requester for this long; then it closes by itself.
 INCIDENT_REOPEN_WINDOW_HOURS = env.int("INCIDENT_REOPEN_WINDOW_HOURS", default=5 * 24)
+# Change enablement (see changes/cab.py): the approvals that authorise a change, either a number
+# of board members ("3", capped at the board's size) or a fraction of the board, rounded up
+# ("0.5", "2/3"; "1.0" is everyone). The emergency CAB has its own, expedited rule.
+CHANGE_CAB_QUORUM = env.str("CHANGE_CAB_QUORUM", default="0.5")
+CHANGE_EMERGENCY_CAB_QUORUM = env.str("CHANGE_EMERGENCY_CAB_QUORUM", default="1")

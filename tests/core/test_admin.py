@@ -50,6 +50,8 @@ ROLE_ADMIN_CAN_VIEW = {
     "auth.group",
     "authtoken.tokenproxy",
     "changes.change",
+    "changes.freezeperiod",
+    "changes.standardchangetemplate",
     "core.attachment",
     "core.auditevent",
     "core.businesscalendar",
