@@ -11,3 +11,11 @@ class ProblemStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class Publication(models.TextChoices):
+    INTERNAL = "internal", _("Internal (agents only)")
+    PUBLIC = "public", _("Public (shown in the portal)")
+
+
+OPEN_STATUSES = (ProblemStatus.NEW, ProblemStatus.UNDER_INVESTIGATION, ProblemStatus.KNOWN_ERROR)

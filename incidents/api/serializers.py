@@ -68,6 +68,9 @@ class IncidentSerializer(TicketSerializer):
 class PublicIncidentSerializer(TicketSerializer):
     """An incident as its requester (an end user) sees it: no internal fields."""
 
+    requester = serializers.PrimaryKeyRelatedField(read_only=True)
+    is_major = serializers.BooleanField(read_only=True)
+
     category = serializers.PrimaryKeyRelatedField(
         queryset=Category.objects.filter(is_active=True), required=False, allow_null=True
     )
@@ -83,21 +86,37 @@ class PublicIncidentSerializer(TicketSerializer):
         ]
 
 
-class HoldSerializer(TransitionSerializer):
+class IncidentHoldSerializer(TransitionSerializer):
     """Why the incident waits."""
 
     reason = serializers.ChoiceField(choices=OnHoldReason.choices)
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
 
 
-class ResolveSerializer(TransitionSerializer):
+class IncidentResolveSerializer(TransitionSerializer):
     """How the service was restored."""
 
     resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices)
     resolution_notes = serializers.CharField(max_length=10000)
 
 
-class ReasonSerializer(TransitionSerializer):
+class IncidentReasonSerializer(TransitionSerializer):
     """A transition that needs a reason (reopen, cancel)."""
 
     reason = serializers.CharField(max_length=2000)
+
+
+class SuggestedIncidentSerializer(serializers.Serializer):
+    """An incident behind a problem suggestion."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+
+
+class ProblemSuggestionSerializer(serializers.Serializer):
+    """Whether recent similar incidents suggest a problem, and why."""
+
+    suggested = serializers.BooleanField()
+    reason = serializers.CharField()
+    incidents = SuggestedIncidentSerializer(many=True)

@@ -7,6 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from servicedesk.core import permissions
 from servicedesk.core.api.tickets import TicketViewSet, TransitionEndpoint, TransitionSerializer
@@ -16,11 +19,12 @@ from .. import services
 from ..filters import IncidentFilter
 from ..models import Incident
 from .serializers import (
-    HoldSerializer,
+    IncidentHoldSerializer,
+    IncidentReasonSerializer,
+    IncidentResolveSerializer,
     IncidentSerializer,
+    ProblemSuggestionSerializer,
     PublicIncidentSerializer,
-    ReasonSerializer,
-    ResolveSerializer,
 )
 
 
@@ -41,12 +45,14 @@ class IncidentViewSet(TicketViewSet):
     filterset_class = IncidentFilter
     transitions = {
         "start": TransitionEndpoint(TransitionSerializer, services.incident_start, "Start work"),
-        "hold": TransitionEndpoint(HoldSerializer, services.incident_hold, "Put on hold"),
+        "hold": TransitionEndpoint(IncidentHoldSerializer, services.incident_hold, "Put on hold"),
         "resume": TransitionEndpoint(TransitionSerializer, services.incident_resume, "Resume"),
-        "resolve": TransitionEndpoint(ResolveSerializer, services.incident_resolve, "Resolve"),
-        "reopen": TransitionEndpoint(ReasonSerializer, services.incident_reopen, "Reopen"),
+        "resolve": TransitionEndpoint(
+            IncidentResolveSerializer, services.incident_resolve, "Resolve"
+        ),
+        "reopen": TransitionEndpoint(IncidentReasonSerializer, services.incident_reopen, "Reopen"),
         "close": TransitionEndpoint(TransitionSerializer, services.incident_close, "Close"),
-        "cancel": TransitionEndpoint(ReasonSerializer, services.incident_cancel, "Cancel"),
+        "cancel": TransitionEndpoint(IncidentReasonSerializer, services.incident_cancel, "Cancel"),
     }
 
     def base_queryset(self) -> QuerySet[Incident]:
@@ -101,3 +107,34 @@ class IncidentViewSet(TicketViewSet):
                     expected_version=expected_version,
                 )
         return incident
+
+    @extend_schema(
+        summary="Should a problem be opened? The rule's reason and the incidents behind it",
+        responses=ProblemSuggestionSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="problem-suggestion",
+        serializer_class=None,
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def problem_suggestion(self, request: Request, pk: str | None = None) -> Response:
+        from problems.selectors import problem_suggestion
+
+        incident = self.get_object()
+        if not permissions.is_agent(request.user):
+            raise NotPermitted()
+        suggestion = problem_suggestion(incident)
+        if suggestion is None:
+            return Response({"suggested": False, "reason": "", "incidents": []})
+        return Response(
+            {
+                "suggested": True,
+                "reason": suggestion.reason,
+                "incidents": [
+                    {"id": i.pk, "number": i.number, "title": i.title} for i in suggestion.incidents
+                ],
+            }
+        )

@@ -127,7 +127,6 @@ class TicketFilter(filters.FilterSet):
     ranges are ``created_after``/``created_before`` and ``updated_after``/``updated_before``.
     """
 
-    status = filters.MultipleChoiceFilter(choices=[], method="filter_status")
     priority = filters.MultipleChoiceFilter(choices=Priority.choices)
     impact = filters.ChoiceFilter(choices=Impact.choices)
     urgency = filters.ChoiceFilter(choices=Urgency.choices)
@@ -168,12 +167,15 @@ class TicketFilter(filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.filters["status"].extra["choices"] = self.status_choices
-
-    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(status__in=value) if value else queryset
+    @classmethod
+    def get_filters(cls) -> dict[str, filters.Filter]:
+        # Each subclass gets a status filter of its own, built with its choices when the
+        # class is made: never a shared filter changed in place (filters cache their field).
+        built = super().get_filters()
+        built["status"] = filters.MultipleChoiceFilter(
+            field_name="status", choices=cls.status_choices
+        )
+        return built
 
     def filter_configuration_item(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         if value is None:

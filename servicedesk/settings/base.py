@@ -285,6 +285,9 @@ LOGGING = {
 SERVICEDESK_SITE_NAME = env.str("SERVICEDESK_SITE_NAME", default="Service Desk")
 # A resolved incident can be reopened by its requester for this long; then it closes by itself.
 INCIDENT_REOPEN_WINDOW_HOURS = env.int("INCIDENT_REOPEN_WINDOW_HOURS", default=5 * 24)
+# Suggest opening a problem when this many recent incidents share a service, CI or category.
+PROBLEM_SUGGESTION_MIN_INCIDENTS = env.int("PROBLEM_SUGGESTION_MIN_INCIDENTS", default=3)
+PROBLEM_SUGGESTION_DAYS = env.int("PROBLEM_SUGGESTION_DAYS", default=7)
 # Change enablement (see changes/cab.py): the approvals that authorise a change, either a number
 # of board members ("3", capped at the board's size) or a fraction of the board, rounded up
 # ("0.5", "2/3"; "1.0" is everyone). The emergency CAB has its own, expedited rule.

@@ -11,6 +11,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from incidents.models import Incident
+from problems import services as problem_services
+from problems.models import Problem
 from servicedesk.core import services
 from servicedesk.core.models import (
     Attachment,
@@ -101,6 +103,7 @@ MODELS = {
     "services": Service.objects.all(),
     "configuration-items": ConfigurationItem.objects.all(),
     "incidents": Incident.objects.all(),
+    "problems": Problem.objects.all(),
     "tickets": Ticket.objects.all(),
     "attachments": Attachment.objects.all(),
 }
@@ -138,6 +141,8 @@ def admin_token(in_process_requests, settings, tmp_path) -> str:
     app.services.set([service])
     CIRelationship.objects.create(source=app, kind="runs_on", target=server)
     incident = make_incident(assignment_group=support, service=service, configuration_items=[app])
+    lead = User.objects.get(username="lead")
+    problem_services.problem_create(by=lead, title="Mail keeps failing", incidents=[incident])
     services.attachment_add(
         ticket=incident,
         by=incident.requester,
