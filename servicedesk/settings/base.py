@@ -293,3 +293,12 @@ PROBLEM_SUGGESTION_DAYS = env.int("PROBLEM_SUGGESTION_DAYS", default=7)
 # ("0.5", "2/3"; "1.0" is everyone). The emergency CAB has its own, expedited rule.
 CHANGE_CAB_QUORUM = env.str("CHANGE_CAB_QUORUM", default="0.5")
 CHANGE_EMERGENCY_CAB_QUORUM = env.str("CHANGE_EMERGENCY_CAB_QUORUM", default="1")
+# Change enablement: one schema name per choice set of changes and their CAB votes.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ChangeRiskEnum": "changes.choices.RiskLevel",
+        "ChangeOutcomeEnum": "changes.choices.ChangeOutcome",
+        "CABVoteDecisionEnum": "changes.choices.VoteDecision",
+        "CABDecisionEnum": "changes.choices.CABDecision",
+    }
+)

@@ -36,3 +36,18 @@ def manager(db):
 def board(members, manager):
     """The CAB members and the change manager who chairs it: four voters."""
     return [*members, manager]
+
+
+@pytest.fixture
+def api_as(db):
+    """A fresh API client per user (the suite's one shares a client between sign-ins)."""
+    from rest_framework.test import APIClient
+
+    from servicedesk.core.models import User
+
+    def sign_in(user):
+        client = APIClient()
+        client.force_authenticate(User.objects.get(pk=user.pk))
+        return client
+
+    return sign_in

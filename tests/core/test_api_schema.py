@@ -1,5 +1,7 @@
 """The OpenAPI schema, its docs page, and a fuzz run of the API generated from the schema."""
 
+from datetime import timedelta
+
 import pytest
 import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +12,8 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
+from changes import services as change_services
+from changes.models import Change, FreezePeriod, StandardChangeTemplate
 from incidents.models import Incident
 from problems import services as problem_services
 from problems.models import Problem
@@ -106,6 +110,9 @@ MODELS = {
     "problems": Problem.objects.all(),
     "tickets": Ticket.objects.all(),
     "attachments": Attachment.objects.all(),
+    "changes": Change.objects.all(),
+    "freeze-periods": FreezePeriod.objects.all(),
+    "standard-changes": StandardChangeTemplate.objects.all(),
 }
 
 
@@ -143,6 +150,19 @@ def admin_token(in_process_requests, settings, tmp_path) -> str:
     incident = make_incident(assignment_group=support, service=service, configuration_items=[app])
     lead = User.objects.get(username="lead")
     problem_services.problem_create(by=lead, title="Mail keeps failing", incidents=[incident])
+    change = change_services.change_create(
+        by=lead, title="Renew the mail certificate", service=service, configuration_items=[app]
+    )
+    FreezePeriod.objects.create(
+        name="Year end", start=change.created_at, end=change.created_at + timedelta(days=3)
+    )
+    StandardChangeTemplate.objects.create(
+        name="Restart a server",
+        implementation_plan="Restart",
+        backout_plan="None needed",
+        test_plan="Ping it",
+        duration=timedelta(minutes=30),
+    )
     services.attachment_add(
         ticket=incident,
         by=incident.requester,
