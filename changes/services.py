@@ -640,7 +640,14 @@ def can_vote(change: Change, user: User, board: Board | None = None) -> bool:
 
 
 @transaction.atomic
-def change_vote(*, change: Change, by: User, decision: str, comment: str) -> CABVote:
+def change_vote(
+    *,
+    change: Change,
+    by: User,
+    decision: str,
+    comment: str,
+    expected_version: int | None = None,
+) -> CABVote:
     """Record a board member's vote (or their changed vote) and let the quorum rule decide.
 
     A member votes once and may change their vote until the board has decided. When the
@@ -649,6 +656,7 @@ def change_vote(*, change: Change, by: User, decision: str, comment: str) -> CAB
     _require(decision=decision, comment=comment)
     _choice("decision", decision, VoteDecision)
     change = core.lock_ticket(change)
+    core.check_version(change, expected_version)
     if change.status != S.AUTHORIZATION or change.cab_decision != CABDecision.PENDING:
         raise Conflict(_("Voting on this change is closed."))
     board = board_for(change)

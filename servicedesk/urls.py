@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("servicedesk.core.api.urls")),
     path("portal/", include("servicedesk.portal.urls")),
+    path("changes/", include("changes.urls")),
     path("", include("servicedesk.core.urls")),
 ]
