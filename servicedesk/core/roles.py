@@ -86,6 +86,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             for action in ("add", "change", "view")
         ],
         "core.view_auditevent",
+        # The service catalog: items and their forms, approval routes and task templates.
+        *[
+            f"service_requests.{a}_{m}"
+            for m in ("catalogcategory", "catalogitem")
+            for a in ("add", "change", "view")
+        ],
+        *[
+            f"service_requests.{a}_{m}"
+            for m in ("formfield", "approvalstep", "tasktemplate")
+            for a in ("add", "change", "view", "delete")
+        ],
         *[
             f"changes.{a}_{m}"
             for m in ("freezeperiod", "standardchangetemplate")

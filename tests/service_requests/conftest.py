@@ -1,0 +1,52 @@
+"""Fixtures of the service request tests: a small organisation and a catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import TeamFactory, make_agent, make_end_user
+from tests.service_requests.factories import make_item
+
+
+@pytest.fixture
+def infra(db):
+    return TeamFactory(name="Infrastructure")
+
+
+@pytest.fixture
+def ivan(infra):
+    """An agent of Infrastructure."""
+    return make_agent(infra, username="ivan")
+
+
+@pytest.fixture
+def manager(db):
+    return make_end_user(username="mike", email="mike@example.com")
+
+
+@pytest.fixture
+def requester(manager):
+    """Eve, whose manager is Mike."""
+    return make_end_user(username="eve", manager=manager)
+
+
+@pytest.fixture
+def laptop(team, infra):
+    """Needs the manager's approval; the Service Desk and Infrastructure each have a task."""
+    return make_item(
+        owner_team=team,
+        name="New laptop",
+        approvals=["manager"],
+        tasks=[("Prepare the laptop", team), ("Enrol in device management", infra)],
+    )
+
+
+@pytest.fixture
+def software(team):
+    """No approval, one task for the Service Desk."""
+    return make_item(
+        owner_team=team,
+        name="Software install",
+        form=[{"name": "software", "label": "Software", "field_type": "text"}],
+        tasks=[("Install it", team)],
+    )
