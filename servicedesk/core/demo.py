@@ -7,7 +7,7 @@ history as if people had worked them. Loading twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -497,25 +497,9 @@ def load_tickets(
     services.link_add(source=vpn_again, target=problem, kind=LinkKind.CAUSED_BY, by=p["nora"])
     services.watcher_add(ticket=problem, user=p["lena"], by=p["nora"])
 
-    change, created = _ticket(
-        Change,
-        by=p["nick"],
-        title="Upgrade the VPN gateway firmware",
-        description="Install firmware 9.4.2, which restores the dead-peer-detection default.",
-        impact=2,
-        urgency=2,
-        requester=p["nick"],
-        service=s["VPN"],
-        configuration_items=(ci["vpn-gw-01"],),
-    )
-    if created:
-        services.ticket_assign(ticket=change, by=p["carol"], group=t[NETWORK], assignee=p["nick"])
-        services.comment_add(
-            ticket=change,
-            by=p["carol"],
-            body="Please schedule it outside office hours and attach the backout steps.",
-            internal=True,
-        )
+    change = Change.objects.filter(title="Upgrade the VPN gateway firmware").first()
+    if change is None:
+        change = load_change_awaiting_cab(p, t, s, ci)
     services.link_add(source=problem, target=change, kind=LinkKind.RELATES_TO, by=p["nora"])
 
     laptop, created = _ticket(
@@ -548,6 +532,104 @@ def load_tickets(
         services.ticket_assign(ticket=access, by=p["lena"], group=t[APPLICATIONS], assignee=None)
 
 
+# --- change enablement ----------------------------------------------------------------------
+
+
+def _free_saturday_night(after: timedelta) -> tuple[datetime, datetime]:
+    """The first Saturday, 22:00–24:00 UTC, at least ``after`` away and outside every freeze."""
+    from changes.services import overlapping_freezes
+
+    day = (timezone.now() + after).date()
+    day += timedelta(days=(5 - day.weekday()) % 7)
+    while True:
+        start = datetime.combine(day, time(22), tzinfo=UTC)
+        end = start + timedelta(hours=2)
+        if not overlapping_freezes(start=start, end=end):
+            return start, end
+        day += timedelta(days=7)
+
+
+def load_change_enablement(ci_rows: dict[str, ConfigurationItem], teams: dict[str, Team]) -> None:
+    """A year-end freeze and a pre-approved standard change (both reference data)."""
+    from changes.models import FreezePeriod, StandardChangeTemplate
+
+    now = timezone.now()
+    year = now.year if now < datetime(now.year, 12, 20, tzinfo=UTC) else now.year + 1
+    FreezePeriod.objects.get_or_create(
+        name="Year-end freeze",
+        defaults={
+            "reason": "Books close and most staff are away: no changes until the new year.",
+            "start": datetime(year, 12, 20, tzinfo=UTC),
+            "end": datetime(year + 1, 1, 4, tzinfo=UTC),
+        },
+    )
+    template, created = StandardChangeTemplate.objects.get_or_create(
+        name="Renew the mail gateway's TLS certificate",
+        defaults={
+            "description": "Install a renewed certificate from the internal CA on the gateway.",
+            "implementation_plan": "1. Upload the new certificate and key.\n"
+            "2. Switch the listener to it.\n3. Reload the service.",
+            "backout_plan": "Switch the listener back to the previous certificate and reload.",
+            "test_plan": "Send a message to an external address; check the TLS handshake.",
+            "duration": timedelta(minutes=30),
+            "assignment_group": teams[INFRASTRUCTURE],
+        },
+    )
+    if created:
+        template.configuration_items.set([ci_rows["mail-gateway"]])
+
+
+def load_change_awaiting_cab(
+    p: dict[str, User],
+    t: dict[str, Team],
+    s: dict[str, Service],
+    ci: dict[str, ConfigurationItem],
+) -> Change:
+    """A normal change, assessed and before the CAB, with one approval in."""
+    from changes import services as change_services
+
+    start, end = _free_saturday_night(timedelta(days=3))
+    change = change_services.change_create(
+        by=p["nick"],
+        title="Upgrade the VPN gateway firmware",
+        description="Install firmware 9.4.2, which restores the dead-peer-detection default.",
+        service=s["VPN"],
+        risk_assessment={
+            "affects_critical_service": False,
+            "causes_outage": True,
+            "hard_to_back_out": False,
+            "not_tested": False,
+            "first_of_its_kind": False,
+            "several_teams": False,
+        },
+        implementation_plan="1. Fail over to the standby gateway.\n"
+        "2. Install 9.4.2 on the primary and reboot.\n3. Fail back.",
+        backout_plan="Boot the previous firmware from the second image slot.",
+        test_plan="Keep a test client connected for an hour; no disconnection.",
+        planned_start=start,
+        planned_end=end,
+        services=[s["VPN"]],
+        configuration_items=[ci["vpn-gw-01"]],
+        assignment_group=t[NETWORK],
+        assignee=p["nick"],
+    )
+    services.comment_add(
+        ticket=change,
+        by=p["carol"],
+        body="Please schedule it outside office hours and attach the backout steps.",
+        internal=True,
+    )
+    change = change_services.change_submit(change=change, by=p["nick"])
+    change = change_services.change_request_authorization(change=change, by=p["nick"])
+    change_services.change_vote(
+        change=change,
+        by=p["iris"],
+        decision="approve",
+        comment="Standby gateway is healthy; fine for Saturday night.",
+    )
+    return Change.objects.get(pk=change.pk)
+
+
 @transaction.atomic
 def load_demo_data() -> None:
     """Create the demo organisation and its tickets; running it again changes nothing."""
@@ -555,4 +637,5 @@ def load_demo_data() -> None:
     teams = load_teams()
     people = load_people(teams)
     service_rows, ci_rows = load_catalog(teams)
+    load_change_enablement(ci_rows, teams)
     load_tickets(teams, people, service_rows, ci_rows)

@@ -90,7 +90,7 @@ def test_loading_twice_changes_nothing(demo):
         "Comment": 8,
         "TicketLink": 3,
         "Watcher": 3,
-        "AuditEvent": 36,
+        "AuditEvent": 39,
     }
 
 
