@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, time
 from typing import Any
 
 import factory
@@ -12,14 +14,18 @@ from incidents.models import Incident
 from problems.models import Problem
 from service_requests.models import ServiceRequest
 from servicedesk.core import services
-from servicedesk.core.choices import CIType, TeamKind
+from servicedesk.core.choices import CIType, Practice, TeamKind
 from servicedesk.core.models import (
     BusinessCalendar,
     ConfigurationItem,
+    EscalationRule,
+    Holiday,
     Membership,
     Service,
+    SLAPolicy,
     Team,
     User,
+    WorkingPeriod,
 )
 from servicedesk.core.roles import ROLE_GROUP_NAMES, Role
 
@@ -94,6 +100,60 @@ class BusinessCalendarFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Calendar {n}")
     timezone = "Europe/Paris"
+
+
+# Monday to Friday, 09:00–17:00.
+OFFICE_HOURS = tuple((day, time(9), time(17)) for day in range(5))
+
+
+def make_calendar(
+    name: str = "Office hours",
+    *,
+    timezone: str = "UTC",
+    hours: Iterable[tuple[int, time, time]] = OFFICE_HOURS,
+    holidays: Iterable[date] = (),
+) -> BusinessCalendar:
+    """A business calendar with working periods (weekday, start, end) and holidays."""
+    calendar = BusinessCalendar.objects.create(name=name, timezone=timezone)
+    WorkingPeriod.objects.bulk_create(
+        WorkingPeriod(calendar=calendar, weekday=day, start=start, end=end)
+        for day, start, end in hours
+    )
+    Holiday.objects.bulk_create(Holiday(calendar=calendar, date=day) for day in holidays)
+    return calendar
+
+
+def make_sla_policy(
+    *,
+    calendar: BusinessCalendar,
+    practice: str = Practice.INCIDENT,
+    priority: int = 3,
+    response_minutes: int = 60,
+    resolution_minutes: int = 480,
+    warning_thresholds: list[int] | None = None,
+    rules: Iterable[tuple[str, int, str] | tuple[str, int, str, Team]] = (),
+    **fields: Any,
+) -> SLAPolicy:
+    """An SLA policy and its escalation rules, each (target, threshold, action[, team])."""
+    fields.setdefault("name", f"{practice} P{priority} {fields.get('service') or 'any'}")
+    policy = SLAPolicy.objects.create(
+        calendar=calendar,
+        practice=practice,
+        priority=priority,
+        response_minutes=response_minutes,
+        resolution_minutes=resolution_minutes,
+        warning_thresholds=[75, 90] if warning_thresholds is None else warning_thresholds,
+        **fields,
+    )
+    for target, threshold, action, *team in rules:
+        EscalationRule.objects.create(
+            policy=policy,
+            target=target,
+            threshold=threshold,
+            action=action,
+            team=team[0] if team else None,
+        )
+    return policy
 
 
 def make_ticket(model: type = Incident, *, by: User | None = None, **fields: Any):

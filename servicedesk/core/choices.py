@@ -47,6 +47,18 @@ class SLAState(models.TextChoices):
     PAUSED = "paused", _("Paused")
 
 
+class SLATarget(models.TextChoices):
+    RESPONSE = "response", _("Response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class EscalationAction(models.TextChoices):
+    NOTIFY_ASSIGNEE = "notify_assignee", _("Notify the assignee")
+    NOTIFY_TEAM_LEAD = "notify_team_lead", _("Notify the team lead")
+    RAISE_PRIORITY = "raise_priority", _("Raise the priority")
+    REASSIGN = "reassign", _("Reassign to another team")
+
+
 class TeamKind(models.TextChoices):
     SUPPORT = "support", _("Support team")
     CAB = "cab", _("Change advisory board")
@@ -104,6 +116,8 @@ class AuditAction(models.TextChoices):
     UNLINKED = "unlinked", _("Unlinked")
     WATCHER_ADDED = "watcher_added", _("Watcher added")
     WATCHER_REMOVED = "watcher_removed", _("Watcher removed")
+    SLA = "sla", _("Service level")
+    ESCALATED = "escalated", _("Escalated")
 
 
 class Weekday(models.IntegerChoices):

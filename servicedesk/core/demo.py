@@ -32,6 +32,7 @@ from .models import (
     User,
     WorkingPeriod,
 )
+from .models.calendars import END_OF_DAY
 from .roles import Role
 
 DEMO_PASSWORD = "demo"
@@ -253,12 +254,12 @@ def load_calendars(today: date) -> None:
     for year in (today.year, today.year + 1):
         for day, holiday in french_public_holidays(year).items():
             Holiday.objects.get_or_create(calendar=office, date=day, defaults={"name": holiday})
-    # A whole day is one period ending at the last instant of the day.
+    # A whole day is one period from midnight to midnight (an end of 00:00 is 24:00).
     _calendar(
         ROUND_THE_CLOCK,
         "UTC",
         "Every hour of every day, no holidays.",
-        [(weekday, time(0), time.max) for weekday in range(7)],
+        [(weekday, time(0), END_OF_DAY) for weekday in range(7)],
     )
 
 

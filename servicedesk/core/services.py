@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed as FSMTransitionNotAllowed
 from django_fsm import can_proceed, has_transition_perm
 
-from . import permissions
+from . import permissions, sla
 from .choices import NUMBER_PREFIXES, AuditAction, CIStatus, Criticality, LinkKind, TeamKind
 from .errors import NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
 from .models import (
@@ -154,6 +154,7 @@ def ticket_create(
     except ValidationError as exc:
         raise _model_errors(exc) from exc
     ticket.priority = priority_for(ticket.impact, ticket.urgency)
+    sla.sla_start(ticket, at=timezone.now())
     # Last before saving: the number's counter row stays locked until commit.
     ticket.number = next_number(NUMBER_PREFIXES[ticket.practice])
     ticket.save(force_insert=True)
@@ -236,7 +237,10 @@ def ticket_update(
         raise _model_errors(exc) from exc
     if cis_changed:
         ticket.configuration_items.set(data["configuration_items"])
-    _save_changed(ticket, [f for f in changes if f != "configuration_items"])
+    sla_fields = []
+    if "priority" in changes or "service" in changes:
+        sla_fields = sla.sla_priority_changed(ticket, at=timezone.now())
+    _save_changed(ticket, [*(f for f in changes if f != "configuration_items"), *sla_fields])
     audit_record(ticket=ticket, actor=by, action=AuditAction.CHANGED, changes=changes)
     return ticket
 
@@ -301,6 +305,7 @@ def ticket_override_priority(
             "priority_override_reason",
             "priority_overridden_by",
             "priority_overridden_at",
+            *sla.sla_priority_changed(ticket, at=ticket.priority_overridden_at),
         ],
     )
     audit_record(
@@ -337,6 +342,7 @@ def ticket_clear_priority_override(
             "priority_override_reason",
             "priority_overridden_by",
             "priority_overridden_at",
+            *sla.sla_priority_changed(ticket, at=timezone.now()),
         ],
     )
     audit_record(
@@ -382,6 +388,9 @@ def ticket_transition(
         method(**arguments)
     except FSMTransitionNotAllowed as exc:
         raise TransitionNotAllowed(str(exc)) from exc
+    sla.sla_status_changed(
+        ticket, from_status=from_status, to_status=ticket.status, at=timezone.now(), by=by
+    )
     ticket.version += 1
     ticket.save()
     audit_record(
@@ -419,8 +428,8 @@ def comment_add(*, ticket: Ticket, by: User, body: str, internal: bool = False) 
     comment = Comment.objects.create(ticket=ticket, author=by, body=body, internal=internal)
     now = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
-    if agent and not internal and by.pk != ticket.requester_id:
-        Ticket.objects.filter(pk=ticket.pk, responded_at__isnull=True).update(responded_at=now)
+    if agent and not internal and by.pk != ticket.requester_id and ticket.responded_at is None:
+        sla.sla_responded(ticket, at=now)
     audit_record(
         ticket=ticket,
         actor=by,

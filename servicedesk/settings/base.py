@@ -194,8 +194,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "celerybeat-schedule")
+# How often the SLA sweep looks for warnings, breaches and escalations that fell due.
+SLA_SWEEP_INTERVAL_SECONDS = env.float("SLA_SWEEP_INTERVAL_SECONDS", default=60.0)
 # Periodic tasks live here, in one place.
 CELERY_BEAT_SCHEDULE: dict = {
+    "sla-sweep": {
+        "task": "servicedesk.core.tasks.sla_sweep",
+        "schedule": SLA_SWEEP_INTERVAL_SECONDS,
+        # A sweep that waited longer than the interval is stale: the next one does its work.
+        "options": {"expires": SLA_SWEEP_INTERVAL_SECONDS},
+    },
     "clear-expired-sessions": {
         "task": "servicedesk.core.tasks.clear_expired_sessions",
         "schedule": 6 * 60 * 60,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -128,6 +129,23 @@ class Ticket(FSMModelMixin, models.Model):
     sla_paused_since = models.DateTimeField(null=True, blank=True, editable=False)
     # Highest warning threshold already fired; raised only by a conditional update.
     sla_warning_level = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The rest of the SLA clock (see servicedesk.core.sla): the policy that set the targets,
+    # when the clock started, the business time it stood still, the response target's own
+    # level (sla_warning_level is the resolution target's), and the next instant at which
+    # a threshold falls due, so that the sweep is a range scan on an index.
+    sla_policy = models.ForeignKey(
+        "core.SLAPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        editable=False,
+    )
+    sla_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_total = models.DurationField(default=timedelta(0), editable=False)
+    sla_response_warning_level = models.PositiveSmallIntegerField(default=0, editable=False)
+    sla_next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -153,6 +171,11 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["-created_at"], name="ticket_created"),
             models.Index(fields=["-updated_at"], name="ticket_updated"),
             models.Index(fields=["sla_state", "resolution_due_at"], name="ticket_sla_due"),
+            models.Index(
+                fields=["sla_next_check_at", "id"],
+                condition=Q(sla_next_check_at__isnull=False),
+                name="ticket_sla_next_check",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
