@@ -8,13 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from . import health, permissions, selectors
+from . import health, login_throttle, permissions, selectors
 
 
 @login_required
@@ -54,10 +55,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "core/dashboard.html", {"sections": sections})
 
 
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing further attempts after too many failures."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        wait = login_throttle.seconds_locked(username, address)
+        if wait:
+            raise ValidationError(
+                _("Too many failed attempts. Try again in %(minutes)s minute(s).")
+                % {"minutes": (wait + 59) // 60},
+                code="throttled",
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            login_throttle.record_failure(username, address)
+            raise
+        login_throttle.clear(username)
+        return cleaned
+
+
 class LoginView(auth_views.LoginView):
     """Django's sign-in; signed-in visitors go straight on to their start page."""
 
     redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # Django's view sets site_name to the request's host; keep the configured name.
