@@ -364,7 +364,7 @@ def sla_status_changed(
 def sla_responded(ticket: Ticket, *, at: datetime) -> None:
     """Record the first response (an agent's public reply) on a saved ticket, once."""
     locked = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("sla_policy__calendar")
         .filter(pk=ticket.pk, responded_at__isnull=True)
         .first()
