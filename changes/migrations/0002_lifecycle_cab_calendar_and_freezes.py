@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('changes', '0001_practice_model'),
-        ('core', '0005_saved_filters_and_canned_replies'),
+        ('core', '0002_number_sequences_and_append_only_audit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
