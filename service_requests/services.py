@@ -546,18 +546,16 @@ def available_transitions(service_request: ServiceRequest, user: User) -> list[s
         or permissions.can_decide(service_request, user)
     ):
         return []
-    return [
-        t.name
-        for t in service_request.get_available_user_status_transitions(user)
-        if t.name in TRANSITION_SERVICES
-    ]
+    allowed = {t.name for t in service_request.get_available_user_status_transitions(user)}
+    return [name for name in TRANSITION_SERVICES if name in allowed]
 
 
 def available_task_transitions(task: FulfilmentTask, user: User) -> list[str]:
     """The task transitions ``user`` may run now (the task's request must be loaded)."""
     if not permissions.can_work_task(task, user):
         return []
-    return [t.name for t in task.get_available_user_status_transitions(user)]
+    allowed = {t.name for t in task.get_available_user_status_transitions(user)}
+    return [name for name in TASK_TRANSITION_SERVICES if name in allowed]
 
 
 def open_tasks(service_request: ServiceRequest) -> QuerySet[FulfilmentTask]:

@@ -315,3 +315,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 LOGIN_FAILURES_PER_USER = env.int("LOGIN_FAILURES_PER_USER", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# Service requests: one schema name per choice set of the catalog, approvals and tasks.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ApproverKindEnum": "service_requests.choices.ApproverKind",
+        "ApprovalStatusEnum": "service_requests.choices.ApprovalStatus",
+        "FulfilmentTaskStatusEnum": "service_requests.choices.TaskStatus",
+        "FormFieldTypeEnum": "service_requests.choices.FieldType",
+    }
+)

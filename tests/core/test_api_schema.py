@@ -17,6 +17,7 @@ from changes.models import Change, FreezePeriod, StandardChangeTemplate
 from incidents.models import Incident
 from problems import services as problem_services
 from problems.models import Problem
+from service_requests.models import CatalogItem, FulfilmentTask, ServiceRequest
 from servicedesk.core import services
 from servicedesk.core.models import (
     Attachment,
@@ -37,6 +38,7 @@ from tests.factories import (
     make_end_user,
     make_incident,
 )
+from tests.service_requests.factories import make_item, order
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
@@ -108,6 +110,9 @@ MODELS = {
     "configuration-items": ConfigurationItem.objects.all(),
     "incidents": Incident.objects.all(),
     "problems": Problem.objects.all(),
+    "requests": ServiceRequest.objects.all(),
+    "catalog-items": CatalogItem.objects.all(),
+    "fulfilment-tasks": FulfilmentTask.objects.all(),
     "tickets": Ticket.objects.all(),
     "attachments": Attachment.objects.all(),
     "changes": Change.objects.all(),
@@ -150,6 +155,9 @@ def admin_token(in_process_requests, settings, tmp_path) -> str:
     incident = make_incident(assignment_group=support, service=service, configuration_items=[app])
     lead = User.objects.get(username="lead")
     problem_services.problem_create(by=lead, title="Mail keeps failing", incidents=[incident])
+    # A catalog item needing no approval: its order is fulfilling, with a task to work.
+    laptop = make_item(owner_team=support, name="Laptop", tasks=[("Prepare", support)])
+    order(laptop, User.objects.get(username="someone"))
     change = change_services.change_create(
         by=lead, title="Renew the mail certificate", service=service, configuration_items=[app]
     )
