@@ -86,6 +86,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             for action in ("add", "change", "view")
         ],
         "core.view_auditevent",
+        # Incident categories and the routing rules that send new incidents to teams.
+        *[
+            f"incidents.{a}_{m}"
+            for m in ("category", "routingrule")
+            for a in ("add", "change", "view", "delete")
+        ],
         # The service catalog: items and their forms, approval routes and task templates.
         *[
             f"service_requests.{a}_{m}"

@@ -65,8 +65,12 @@ ROLE_ADMIN_CAN_VIEW = {
     "core.ticketlink",
     "core.user",
     "core.watcher",
+    "incidents.category",
     "incidents.incident",
+    "incidents.routingrule",
     "problems.problem",
+    "service_requests.catalogcategory",
+    "service_requests.catalogitem",
     "service_requests.servicerequest",
 }
 ROLE_ADMIN_CAN_ADD = ROLE_ADMIN_CAN_VIEW - {
@@ -248,7 +252,14 @@ def test_adding_an_incident_numbers_it_and_records_its_creation(admin_user, team
 def test_adding_a_ticket_of_each_practice_numbers_it(admin_user, end_user, model, label, prefix):
     response = signed_in(admin_user).post(
         url(label, "add"),
-        {"title": "Something", "impact": "3", "urgency": "3", "requester": str(end_user.pk)},
+        # publication: a problem's form preselects it, as a browser would send it.
+        {
+            "title": "Something",
+            "impact": "3",
+            "urgency": "3",
+            "requester": str(end_user.pk),
+            "publication": "internal",
+        },
     )
     assert response.status_code == 302
     ticket = model.objects.get()
