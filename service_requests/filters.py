@@ -25,7 +25,7 @@ class ServiceRequestFilter(TicketFilter):
 class FulfilmentTaskFilter(filters.FilterSet):
     """Tasks by status, team, assignee, request and a search on number and title."""
 
-    status = filters.MultipleChoiceFilter(choices=TaskStatus.choices)
+    status = filters.MultipleChoiceFilter(choices=TaskStatus.choices, distinct=False)
     assignment_group = filters.ModelChoiceFilter(queryset=Team.objects.all())
     assignee = filters.ModelChoiceFilter(queryset=User.objects.all())
     unassigned = filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")

@@ -50,3 +50,31 @@ def software(team):
         form=[{"name": "software", "label": "Software", "field_type": "text"}],
         tasks=[("Install it", team)],
     )
+
+
+@pytest.fixture
+def walk_fulfilling(laptop, requester, manager):
+    """A new laptop order, approved: fulfilling, with its two tasks open."""
+    from service_requests import services
+    from tests.service_requests.factories import order
+
+    def walk():
+        return services.request_approve(service_request=order(laptop, requester), by=manager)
+
+    return walk
+
+
+@pytest.fixture
+def walk_fulfilled(walk_fulfilling, agent, ivan):
+    """A new laptop order whose two tasks are done."""
+    from service_requests import services
+    from tests.service_requests.factories import fresh, tasks_of
+
+    def walk():
+        service_request = walk_fulfilling()
+        first, second = tasks_of(service_request)
+        services.task_complete(task=first, by=agent)
+        services.task_complete(task=second, by=ivan)
+        return fresh(service_request)
+
+    return walk

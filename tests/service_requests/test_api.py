@@ -101,18 +101,9 @@ def test_a_later_steps_approvers_do_not_see_the_request_before_their_turn(
     assert api_as(other_agent).get(url(service_request)).status_code == 404
 
 
-def test_an_agent_whose_team_has_a_task_sees_the_request(api_as, walk_to_fulfilling, ivan):
-    service_request = walk_to_fulfilling()
+def test_an_agent_whose_team_has_a_task_sees_the_request(api_as, walk_fulfilling, ivan):
+    service_request = walk_fulfilling()
     assert api_as(ivan).get(url(service_request)).status_code == 200
-
-
-@pytest.fixture
-def walk_to_fulfilling(laptop, requester, manager):
-    def walk():
-        service_request = order(laptop, requester)
-        return services.request_approve(service_request=service_request, by=manager)
-
-    return walk
 
 
 def test_filters_and_ordering(api_as, agent, laptop, software, requester):
@@ -317,10 +308,8 @@ def test_the_requester_cancels_and_a_stale_if_match_is_a_412(api_as, laptop, req
     assert client.get(url(service_request, "transitions/")).json() == []
 
 
-def test_the_requester_closes_a_fulfilled_request(
-    api_as, walk_to_fulfilling, agent, ivan, requester
-):
-    service_request = walk_to_fulfilling()
+def test_the_requester_closes_a_fulfilled_request(api_as, walk_fulfilling, agent, ivan, requester):
+    service_request = walk_fulfilling()
     first, second = tasks_of(service_request)
     services.task_complete(task=first, by=agent)
     services.task_complete(task=second, by=ivan)
@@ -334,9 +323,9 @@ def test_the_requester_closes_a_fulfilled_request(
 
 
 def test_tasks_are_completed_through_their_own_endpoint_and_fulfil_the_request(
-    api_as, walk_to_fulfilling, agent, ivan
+    api_as, walk_fulfilling, agent, ivan
 ):
-    service_request = walk_to_fulfilling()
+    service_request = walk_fulfilling()
     first, second = tasks_of(service_request)
     response = api_as(agent).get(f"{TASKS}{first.pk}/transitions/")
     assert [t["name"] for t in response.json()] == ["start", "complete", "cancel"]
@@ -357,9 +346,9 @@ def test_tasks_are_completed_through_their_own_endpoint_and_fulfil_the_request(
 
 
 def test_task_transitions_refused_with_the_right_codes(
-    api_as, walk_to_fulfilling, agent, ivan, other_end_user, requester
+    api_as, walk_fulfilling, agent, ivan, other_end_user, requester
 ):
-    service_request = walk_to_fulfilling()
+    service_request = walk_fulfilling()
     first, _second = tasks_of(service_request)
     endpoint = f"{TASKS}{first.pk}/transitions/complete/"
     assert api_as(ivan).post(endpoint, {}).status_code == 403  # another team's task
@@ -371,8 +360,8 @@ def test_task_transitions_refused_with_the_right_codes(
     assert api_as(agent).post(endpoint, {}).status_code == 409
 
 
-def test_the_task_list_filters_by_team_and_status(api_as, walk_to_fulfilling, agent, team, infra):
-    service_request = walk_to_fulfilling()
+def test_the_task_list_filters_by_team_and_status(api_as, walk_fulfilling, agent, team, infra):
+    service_request = walk_fulfilling()
     first, second = tasks_of(service_request)
     client = api_as(agent)
 
@@ -537,6 +526,6 @@ def test_the_catalog_list_costs_the_same_queries_at_any_length(
         assert len(client.get(ITEMS).json()["results"]) == 7
 
 
-def test_fulfilment_task_rows_exist_only_through_the_request(walk_to_fulfilling):
-    service_request = walk_to_fulfilling()
+def test_fulfilment_task_rows_exist_only_through_the_request(walk_fulfilling):
+    service_request = walk_fulfilling()
     assert FulfilmentTask.objects.filter(request=service_request).count() == 2
