@@ -36,6 +36,7 @@ from .models import (
     Attachment,
     AuditEvent,
     BusinessCalendar,
+    CannedReply,
     CIRelationship,
     Comment,
     ConfigurationItem,
@@ -828,3 +829,15 @@ class NumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("prefix", "last_value")
     ordering = ("prefix",)
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Ready-made replies agents insert and edit; a reply without a team is everyone's."""
+
+    list_display = ("title", "team", "is_active", "updated_at")
+    list_filter = ("is_active", "team")
+    list_select_related = ("team",)
+    search_fields = ("title", "body")
+    ordering = ("title", "pk")
+    fields = ("title", "team", "body", "is_active")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
@@ -27,9 +28,11 @@ from .errors import NotPermitted, StaleVersion, TransitionNotAllowed, Validation
 from .models import (
     Attachment,
     AuditEvent,
+    CannedReply,
     Comment,
     ConfigurationItem,
     Membership,
+    SavedFilter,
     Service,
     Team,
     Ticket,
@@ -895,3 +898,80 @@ def configuration_item_update(
     if services is not None:
         configuration_item.services.set(list(services))
     return configuration_item
+
+
+# --- saved filters and canned replies -----------------------------------------------
+
+# Query parameters a saved filter never keeps: where the list was, not what it shows.
+SAVED_FILTER_DROPPED_PARAMS = ("page", "csrfmiddlewaretoken")
+
+
+def saved_filter_query(query: str) -> str:
+    """A list's query string as a saved filter keeps it: no page number, no leading "?"."""
+    from django.http import QueryDict
+
+    params = QueryDict(query.lstrip("?"), mutable=True)
+    for name in SAVED_FILTER_DROPPED_PARAMS:
+        params.pop(name, None)
+    for name in [key for key, values in params.lists() if not any(values)]:
+        params.pop(name)  # empty fields of the filter form say nothing
+    return params.urlencode()
+
+
+@transaction.atomic
+def saved_filter_save(*, user: User, list_name: str, name: str, query: str) -> SavedFilter:
+    """Save the current query of a list under a name; the same name again replaces it."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(fields={"name": [_("Give the filter a name.")]})
+    max_name = SavedFilter._meta.get_field("name").max_length
+    if len(name) > max_name:
+        raise ValidationFailed(
+            fields={"name": [_("At most %(max)s characters.") % {"max": max_name}]}
+        )
+    query = saved_filter_query(query or "")
+    if len(query) > SavedFilter._meta.get_field("query").max_length:
+        raise ValidationFailed(fields={"query": [_("This filter is too long to save.")]})
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=user, list_name=list_name, name=name, defaults={"query": query}
+    )
+    return saved
+
+
+@transaction.atomic
+def saved_filter_delete(*, saved_filter: SavedFilter, by: User) -> None:
+    """Delete a saved filter; only its owner may."""
+    if saved_filter.user_id != by.pk:
+        raise NotPermitted(_("This saved filter is not yours."))
+    saved_filter.delete()
+
+
+# {name} placeholders of a canned reply; anything else in braces stays as written.
+CANNED_REPLY_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def canned_reply_values(ticket: Ticket, agent: User) -> dict[str, str]:
+    """What each placeholder of a canned reply stands for on ``ticket``, written by ``agent``."""
+    practice_ticket = ticket.as_practice()
+    # Only incidents point at a problem; the problem's workaround arrives with that practice.
+    problem = getattr(practice_ticket, "related_problem", None)
+    workaround = getattr(problem, "workaround", "") if problem is not None else ""
+    return {
+        "requester_name": ticket.requester.display_name,
+        "ticket_number": ticket.number,
+        "ticket_title": ticket.title,
+        "agent_name": agent.display_name,
+        "workaround": str(workaround or ""),
+    }
+
+
+def canned_reply_render(reply: CannedReply, ticket: Ticket, agent: User) -> str:
+    """The reply's body with its known placeholders filled in for this ticket and agent.
+
+    A plain substitution of known names, never ``str.format``: a body may hold any braces
+    (``{__class__}``, ``{0}``, JSON) and they come out exactly as written.
+    """
+    values = canned_reply_values(ticket, agent)
+    return CANNED_REPLY_PLACEHOLDER.sub(
+        lambda match: values.get(match.group(1), match.group(0)), reply.body
+    )

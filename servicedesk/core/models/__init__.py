@@ -2,8 +2,10 @@
 
 from .audit import AuditEvent
 from .calendars import BusinessCalendar, Holiday, WorkingPeriod
+from .canned_replies import CannedReply
 from .catalog import CIRelationship, ConfigurationItem, Service
 from .people import Membership, Team, User
+from .saved_filters import SavedFilter
 from .sla import EscalationRule, SLAPolicy
 from .tickets import Attachment, Comment, NumberSequence, Ticket, TicketLink, Watcher
 
@@ -12,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "BusinessCalendar",
     "CIRelationship",
+    "CannedReply",
     "Comment",
     "ConfigurationItem",
     "EscalationRule",
@@ -19,6 +22,7 @@ __all__ = [
     "Membership",
     "NumberSequence",
     "SLAPolicy",
+    "SavedFilter",
     "Service",
     "Team",
     "Ticket",
