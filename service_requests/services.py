@@ -144,6 +144,7 @@ def request_create(
             note=_("Sent for approval to %(who)s.") % {"who": approver_label(first)},
             step=first.step,
         )
+        _notify_approvers(first)
     else:
         service_request = start_fulfilment(
             service_request=service_request,
@@ -157,6 +158,13 @@ def approver_label(approval: Approval) -> str:
     if approval.kind == ApproverKind.MANAGER:
         return _("%(name)s (manager)") % {"name": approval.approver.display_name}
     return _("team %(team)s") % {"team": approval.team.name}
+
+
+def _notify_approvers(approval: Approval) -> None:
+    from .tasks import notify_approvers
+
+    approval_id = approval.pk
+    transaction.on_commit(lambda: notify_approvers.delay(approval_id))
 
 
 @transaction.atomic
@@ -270,6 +278,7 @@ def request_approve(
     if following is not None:
         following.status = ApprovalStatus.PENDING
         following.save(update_fields=["status"])
+        _notify_approvers(following)
         return service_request
     return start_fulfilment(
         service_request=service_request,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 
 from service_requests import services
 from service_requests.choices import ApprovalStatus
@@ -158,13 +159,20 @@ def test_an_item_without_approval_goes_straight_to_fulfilment_with_its_tasks(
     assert not Approval.objects.exists()
 
 
-def test_a_manager_step_goes_to_the_requesters_manager(laptop, requester, manager):
-    service_request = order(laptop, requester)
+def test_a_manager_step_goes_to_the_requesters_manager_and_tells_them(
+    laptop, requester, manager, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        service_request = order(laptop, requester)
     assert (service_request.status, service_request.approval_step) == ("awaiting_approval", 1)
     approval = Approval.objects.get(request=service_request)
     assert (approval.kind, approval.approver, approval.status) == ("manager", manager, "pending")
     event = AuditEvent.objects.get(ticket_id=service_request.pk, transition="submit_for_approval")
     assert event.note == f"Sent for approval to {manager.display_name} (manager)."
+    (message,) = [m for m in mail.outbox if "Approval needed" in m.subject]
+    assert message.to == ["mike@example.com"]
+    assert message.subject == f"[{service_request.number}] Approval needed: New laptop"
+    assert f"/portal/requests/{service_request.pk}/" in message.body
 
 
 @pytest.mark.parametrize("problem", ["none", "inactive"])
