@@ -9,5 +9,6 @@ urlpatterns = [
     path("portal/", include("servicedesk.portal.urls")),
     path("requests/", include("service_requests.urls")),
     path("changes/", include("changes.urls")),
+    path("", include("reports.urls")),
     path("", include("servicedesk.core.urls")),
 ]

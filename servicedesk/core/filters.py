@@ -25,6 +25,7 @@ from .choices import (
 )
 from .models import ConfigurationItem, Service, Team, Ticket, User
 from .roles import ROLE_GROUP_NAMES, Role
+from .search import search_tickets
 from .selectors import STATUS_CHOICES
 
 
@@ -186,12 +187,13 @@ class TicketFilter(filters.FilterSet):
         return queryset.filter(Exists(through))
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
+        # The one ticket search (full text on PostgreSQL); the list keeps its own ordering.
+        # Without a request the caller's queryset is already scoped and only public
+        # comments are searched.
+        if not value.strip():
             return queryset
-        return queryset.filter(
-            Q(number__iexact=value) | Q(title__icontains=value) | Q(description__icontains=value)
-        )
+        user = getattr(self.request, "user", None)
+        return search_tickets(user, value, queryset=queryset, ranked=False)
 
 
 class AnyTicketFilter(TicketFilter):

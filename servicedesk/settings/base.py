@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "problems",
     "changes",
     "service_requests",
+    "reports",
 ]
 
 MIDDLEWARE = [

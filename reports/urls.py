@@ -1,0 +1,11 @@
+"""Search, exports and reports of the agent UI."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("search/", views.search, name="search"),
+]
