@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from incidents.models import Incident
 from servicedesk.core import permissions
 from servicedesk.core.api.tickets import TicketViewSet, TransitionEndpoint, TransitionSerializer
+from servicedesk.core.converters import ID_REGEX
 from servicedesk.core.errors import NotPermitted
 
 from .. import selectors, services
@@ -149,7 +150,7 @@ class ProblemViewSet(TicketViewSet):
         return self.incidents(request, pk)
 
     @extend_schema(summary="Unlink an incident", request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"incidents/(?P<incident_id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path=rf"incidents/(?P<incident_id>{ID_REGEX})")
     def unlink_incident(
         self, request: Request, pk: str | None = None, incident_id: str = ""
     ) -> Response:

@@ -21,6 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from servicedesk.core.converters import ID_REGEX
+
 from .. import permissions, services
 from ..choices import LinkKind
 from ..errors import NotPermitted
@@ -154,7 +156,7 @@ class TicketResourceViewSet(
     permission_classes = [IsAuthenticated]
     filter_backends = [DjangoFilterBackend]
     filterset_class = AnyTicketFilter
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ID_REGEX
     serializer_class = AgentTicketSerializer
 
     def get_queryset(self) -> QuerySet[Ticket]:
@@ -312,7 +314,7 @@ class TicketResourceViewSet(
         return Response(LinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Remove a link", request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"links/(?P<link_id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path=rf"links/(?P<link_id>{ID_REGEX})")
     def remove_link(self, request: Request, pk: str | None = None, link_id: str = "") -> Response:
         ticket = self.ticket()
         if not permissions.can_work_ticket(request.user, ticket):
@@ -351,7 +353,7 @@ class TicketResourceViewSet(
         return Response(WatcherSerializer(watcher).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Remove a watcher", request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"watchers/(?P<user_id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path=rf"watchers/(?P<user_id>{ID_REGEX})")
     def remove_watcher(
         self, request: Request, pk: str | None = None, user_id: str = ""
     ) -> Response:

@@ -17,6 +17,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from servicedesk.core.converters import ID_REGEX
+
 from .. import services
 from ..filters import ConfigurationItemFilter, ServiceFilter, TeamFilter, UserFilter
 from ..models import CIRelationship, ConfigurationItem, Membership, Service, Team, User
@@ -98,7 +100,7 @@ class ReadCreateUpdateViewSet(
     # Subclasses call a service in create_object/update_object and return the saved
     # object; the response shows it re-read as the list shows it.
     filter_backends = [DjangoFilterBackend]
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ID_REGEX
 
     def create_object(self, data: dict[str, Any]) -> Any:
         raise NotImplementedError
