@@ -332,6 +332,166 @@ def load_catalog(teams: dict[str, Team]) -> tuple[dict[str, Service], dict[str, 
     return service_rows, ci_rows
 
 
+# --- the service catalog ---------------------------------------------------------------------
+
+CATALOG_CATEGORIES: dict[str, str] = {
+    "Hardware": "Laptops, screens and phones.",
+    "Software": "Applications installed on your computer.",
+    "Access": "Access to networks and business applications.",
+}
+
+
+def catalog_items(teams: dict[str, Team], service_rows: dict[str, Service]) -> list[dict]:
+    """The demo catalog: what each item asks, who approves it and which teams deliver it."""
+    from service_requests.choices import ApproverKind, FieldType
+
+    return [
+        {
+            "data": {
+                "name": "New laptop",
+                "category": "Hardware",
+                "description": "A new laptop, imaged and enrolled, ready on your desk.",
+                "owner_team": teams[SERVICE_DESK],
+                "service": service_rows["Workplace"],
+                "delivery_days": 5,
+            },
+            "form": [
+                {
+                    "name": "laptop_model",
+                    "label": "Model",
+                    "field_type": FieldType.CHOICE,
+                    "choices": [
+                        {"value": "14", "label": "14-inch, light"},
+                        {"value": "16", "label": "16-inch, powerful"},
+                    ],
+                },
+                {
+                    "name": "keyboard",
+                    "label": "Keyboard layout",
+                    "field_type": FieldType.CHOICE,
+                    "choices": [
+                        {"value": "fr", "label": "French (AZERTY)"},
+                        {"value": "us", "label": "US (QWERTY)"},
+                    ],
+                },
+                {
+                    "name": "needed_by",
+                    "label": "Needed by",
+                    "field_type": FieldType.DATE,
+                    "required": False,
+                },
+                {
+                    "name": "reason",
+                    "label": "Why do you need it?",
+                    "field_type": FieldType.LONG_TEXT,
+                    "max_length": 1000,
+                },
+            ],
+            "approval_steps": [{"approver": ApproverKind.MANAGER}],
+            "task_templates": [
+                {"title": "Prepare and image the laptop", "team": teams[SERVICE_DESK]},
+                {"title": "Enrol the laptop in device management", "team": teams[INFRASTRUCTURE]},
+            ],
+        },
+        {
+            "data": {
+                "name": "Software install",
+                "category": "Software",
+                "description": "Install an application on your computer.",
+                "owner_team": teams[SERVICE_DESK],
+                "service": service_rows["Workplace"],
+                "delivery_days": 2,
+            },
+            "form": [
+                {
+                    "name": "software",
+                    "label": "Software",
+                    "field_type": FieldType.TEXT,
+                    "max_length": 100,
+                },
+                {
+                    "name": "licence",
+                    "label": "Licence",
+                    "field_type": FieldType.CHOICE,
+                    "choices": [
+                        {"value": "free", "label": "Free or open source"},
+                        {"value": "company", "label": "The company has licences"},
+                    ],
+                },
+            ],
+            "approval_steps": [],
+            "task_templates": [
+                {"title": "Package and install the software", "team": teams[APPLICATIONS]}
+            ],
+        },
+        {
+            "data": {
+                "name": "VPN access",
+                "category": "Access",
+                "description": "Work from home or on the road through the company VPN.",
+                "owner_team": teams[NETWORK],
+                "service": service_rows["VPN"],
+                "delivery_days": 1,
+            },
+            "form": [
+                {
+                    "name": "until",
+                    "label": "Until",
+                    "field_type": FieldType.DATE,
+                    "required": False,
+                    "help_text": "Leave empty for permanent access.",
+                },
+                {
+                    "name": "reason",
+                    "label": "Why do you need it?",
+                    "field_type": FieldType.LONG_TEXT,
+                },
+                {
+                    "name": "accept_policy",
+                    "label": "I have read the remote access policy",
+                    "field_type": FieldType.BOOLEAN,
+                },
+            ],
+            "approval_steps": [{"approver": ApproverKind.TEAM, "team": teams[NETWORK]}],
+            "task_templates": [{"title": "Create the VPN profile", "team": teams[NETWORK]}],
+        },
+    ]
+
+
+def load_service_catalog(teams: dict[str, Team], service_rows: dict[str, Service]) -> None:
+    """Catalog categories and items, created through the catalog service when missing."""
+    from service_requests import services as request_services
+    from service_requests.models import CatalogCategory, CatalogItem
+
+    categories = {
+        name: CatalogCategory.objects.get_or_create(
+            name=name, defaults={"description": description, "order": order}
+        )[0]
+        for order, (name, description) in enumerate(CATALOG_CATEGORIES.items(), start=1)
+    }
+    for order, item in enumerate(catalog_items(teams, service_rows), start=1):
+        if CatalogItem.objects.filter(name=item["data"]["name"]).exists():
+            continue
+        request_services.catalog_item_create(
+            data={**item["data"], "category": categories[item["data"]["category"]], "order": order},
+            form=item["form"],
+            approval_steps=item["approval_steps"],
+            task_templates=item["task_templates"],
+        )
+
+
+def _order(item_name: str, *, by: User, title: str, **fields: Any) -> tuple[Ticket, bool]:
+    """The demo request with this title, ordered from the catalog if it is not there yet."""
+    from service_requests import services as request_services
+    from service_requests.models import CatalogItem
+
+    existing = ServiceRequest.objects.filter(title=title).first()
+    if existing is not None:
+        return existing, False
+    item = CatalogItem.objects.get(name=item_name)
+    return request_services.request_create(by=by, catalog_item=item, title=title, **fields), True
+
+
 # --- tickets ------------------------------------------------------------------------------
 
 
@@ -503,34 +663,28 @@ def load_tickets(
         change = load_change_awaiting_cab(p, t, s, ci)
     services.link_add(source=problem, target=change, kind=LinkKind.RELATES_TO, by=p["nora"])
 
-    laptop, created = _ticket(
-        ServiceRequest,
+    # Service requests, ordered from the catalog: one awaits Mike's approval, one is being
+    # fulfilled (it needed no approval, so its task was created with it).
+    laptop, created = _order(
+        "New laptop",
         by=p["frank"],
         title="New laptop for Frank",
         description="My laptop is five years old and the battery lasts 20 minutes.",
+        answers={"laptop_model": "14", "keyboard": "fr", "reason": "The battery is worn out."},
         impact=3,
         urgency=3,
-        requester=p["frank"],
-        service=s["Workplace"],
     )
     if created:
-        services.ticket_assign(
-            ticket=laptop, by=p["lena"], group=t[SERVICE_DESK], assignee=p["sam"]
-        )
         services.watcher_add(ticket=laptop, user=p["mike"], by=p["frank"])
-
-    access, created = _ticket(
-        ServiceRequest,
+    _order(
+        "Software install",
         by=p["eve"],
-        title="Read access to the payroll reports",
-        description="I need to read the monthly payroll reports for the budget review.",
+        title="Inkscape for Eve",
+        description="For the brochure of the spring campaign.",
+        answers={"software": "Inkscape", "licence": "free"},
         impact=3,
         urgency=2,
-        requester=p["eve"],
-        service=s["Payroll"],
     )
-    if created:
-        services.ticket_assign(ticket=access, by=p["lena"], group=t[APPLICATIONS], assignee=None)
 
 
 # --- change enablement ----------------------------------------------------------------------
@@ -639,4 +793,5 @@ def load_demo_data() -> None:
     people = load_people(teams)
     service_rows, ci_rows = load_catalog(teams)
     load_change_enablement(ci_rows, teams)
+    load_service_catalog(teams, service_rows)
     load_tickets(teams, people, service_rows, ci_rows)
