@@ -120,7 +120,11 @@ def test_the_portal_layout_is_its_own(client, end_user):
     ]
     assert '<body class="portal"' in content
     nav = re.search(r'<nav class="mainnav" aria-label="Portal">(.*?)</nav>', content, re.S)
-    assert re.findall(r'<a href="([^"]+)"', nav.group(1)) == ["/portal/"]
+    assert re.findall(r'<a href="([^"]+)"', nav.group(1)) == [
+        "/portal/",
+        "/portal/report/",
+        "/portal/tickets/",
+    ]
     assert "Agent workspace" not in content
 
 
