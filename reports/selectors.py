@@ -7,10 +7,12 @@ from typing import Any
 
 from django.db.models import Count
 
-from servicedesk.core import search
+from servicedesk.core import permissions, search
 from servicedesk.core.choices import Practice
 from servicedesk.core.models import Ticket
 from servicedesk.core.selectors import LIST_DEFERRED_FIELDS
+
+from . import exports
 
 # The most results the search page shows; the API pages through all of them.
 SEARCH_LIMIT = 100
@@ -62,3 +64,21 @@ def search_results(user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Pra
 
 def _excerpt(text: str, length: int = 200) -> str:
     return text if len(text) <= length else text[:length] + "…"
+
+
+def export_tickets(user: Any, filterset_class: type, params: Any, request: Any = None):
+    """The filtered tickets ``user`` may see, for a streamed export, or the invalid filterset.
+
+    Returns ``(queryset, None)`` or ``(None, errors)``; the filters are the list's own
+    FilterSet, so an export holds exactly the rows of the list it was started from.
+    """
+    base = (
+        permissions.visible_tickets(user)
+        .select_related("requester", "assignee", "assignment_group", "service")
+        .defer("description", "priority_override_reason")
+        .order_by("-created_at", "-pk")
+    )
+    filterset = filterset_class(params, queryset=base, request=request)
+    if not filterset.is_valid():
+        return None, filterset.errors
+    return filterset.qs.iterator(chunk_size=exports.CHUNK_SIZE), None

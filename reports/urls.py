@@ -8,4 +8,5 @@ app_name = "reports"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("export/tickets.csv", views.export_tickets, name="export-tickets"),
 ]
