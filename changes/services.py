@@ -239,6 +239,12 @@ def standard_change_create(
         raise NotPermitted(_("Only agents raise changes."))
     if not template.is_active:
         raise ValidationFailed(fields={"template": [_("This template is no longer in use.")]})
+    try:
+        planned_end = planned_end or planned_start + template.duration
+    except OverflowError as exc:
+        raise ValidationFailed(
+            fields={"planned_start": [_("The window would end after the year 9999.")]}
+        ) from exc
     change = Change(
         title=(title or "").strip() or template.name,
         description=description or template.description,
@@ -254,7 +260,7 @@ def standard_change_create(
         backout_plan=template.backout_plan,
         test_plan=template.test_plan,
         planned_start=planned_start,
-        planned_end=planned_end or planned_start + template.duration,
+        planned_end=planned_end,
     )
     return _create(
         change,

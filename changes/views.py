@@ -333,10 +333,13 @@ def cab_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _anchor(value: str | None) -> date:
+    """The day the calendar shows around; today unless a sensible ISO date is given."""
     try:
-        return date.fromisoformat(value) if value else timezone.localdate()
+        day = date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
         return timezone.localdate()
+    # Months and weeks are computed a few weeks either side: stay far from date.min/max.
+    return day if 1900 <= day.year <= 9000 else timezone.localdate()
 
 
 @login_required

@@ -227,7 +227,16 @@ class InstantiateSerializer(StrictFieldsMixin, serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         end = attrs.get("planned_end")
-        if end is not None and end <= attrs["planned_start"]:
+        if end is None:
+            template = self.context.get("template")
+            try:
+                if template is not None:
+                    attrs["planned_end"] = attrs["planned_start"] + template.duration
+            except OverflowError as exc:
+                raise serializers.ValidationError(
+                    {"planned_start": [_("The window would end after the year 9999.")]}
+                ) from exc
+        elif end <= attrs["planned_start"]:
             raise serializers.ValidationError(
                 {"planned_end": [_("The window must end after it starts.")]}
             )

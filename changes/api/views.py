@@ -247,7 +247,7 @@ class StandardChangeViewSet(
     @action(detail=True, methods=["post"], serializer_class=InstantiateSerializer)
     def instantiate(self, request: Request, pk: str | None = None) -> Response:
         template = get_object_or_404(StandardChangeTemplate, pk=pk, is_active=True)
-        serializer = InstantiateSerializer(data=request.data)
+        serializer = InstantiateSerializer(data=request.data, context={"template": template})
         serializer.is_valid(raise_exception=True)
         change = services.standard_change_create(
             template=template, by=request.user, **serializer.validated_data

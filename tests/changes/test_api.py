@@ -399,3 +399,12 @@ def test_the_list_costs_the_same_queries_at_any_length(
         )
     with django_assert_num_queries(7):
         assert len(client.get(URL).json()["results"]) == 23
+
+
+def test_a_window_past_the_year_9999_is_a_field_error(api_as, agent, team):
+    template = make_template(assignment_group=team)
+    response = api_as(agent).post(
+        f"{STANDARD}{template.pk}/instantiate/", {"planned_start": "9999-12-31T23:59:00Z"}
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["planned_start"]

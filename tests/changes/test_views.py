@@ -367,3 +367,10 @@ def test_the_feed_follows_the_users_scope(other_agent, scheduled):
     )
     feed = Client().get(feed_url.removeprefix("http://testserver"))
     assert list(Calendar.from_ical(feed.content).walk("VEVENT")) == []
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "yesterday", ""])
+def test_odd_calendar_dates_show_this_month(agent, value):
+    response = signed_in(agent).get(reverse("changes:calendar") + f"?date={value}")
+    assert response.status_code == 200
+    assert response.context["anchor"] == timezone.localdate()
