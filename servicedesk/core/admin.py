@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from changes.choices import ChangeStatus
@@ -29,7 +30,7 @@ from incidents.choices import IncidentStatus
 from problems.choices import ProblemStatus
 from service_requests.choices import ServiceRequestStatus
 
-from . import services
+from . import services, sla
 from .choices import Practice
 from .errors import ApplicationError, StaleVersion, ValidationFailed
 from .models import (
@@ -40,10 +41,12 @@ from .models import (
     CIRelationship,
     Comment,
     ConfigurationItem,
+    EscalationRule,
     Holiday,
     Membership,
     NumberSequence,
     Service,
+    SLAPolicy,
     Team,
     Ticket,
     TicketLink,
@@ -401,9 +404,55 @@ class HolidayInline(admin.TabularInline):
 class BusinessCalendarAdmin(TimeZoneSelectMixin, admin.ModelAdmin):
     """Working hours and holidays in which SLA targets count."""
 
-    list_display = ("name", "timezone", "updated_at")
+    list_display = ("name", "timezone", "holiday_country", "updated_at")
     search_fields = ("name",)
     inlines = (WorkingPeriodInline, HolidayInline)
+    actions = ("load_public_holidays",)
+
+    @admin.action(description=_("Load public holidays of this year and the next"))
+    def load_public_holidays(self, request: HttpRequest, queryset: QuerySet) -> None:
+        year = timezone.localdate().year
+        for calendar in queryset:
+            try:
+                added = sla.business_calendar_load_holidays(
+                    calendar=calendar, years=[year, year + 1]
+                )
+            except ValidationFailed as exc:
+                self.message_user(request, f"{calendar}: {exc.fields}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(calendar)s: %(count)s holidays added.")
+                    % {"calendar": calendar, "count": added},
+                )
+
+
+class EscalationRuleInline(admin.TabularInline):
+    model = EscalationRule
+    extra = 0
+    autocomplete_fields = ("team",)
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    """Response and resolution targets per practice, priority and service, with escalations."""
+
+    list_display = (
+        "name",
+        "practice",
+        "priority",
+        "service",
+        "calendar",
+        "response_minutes",
+        "resolution_minutes",
+        "is_active",
+    )
+    list_filter = ("practice", "priority", "is_active", "calendar")
+    list_select_related = ("service", "calendar")
+    search_fields = ("name",)
+    autocomplete_fields = ("service", "calendar")
+    ordering = ("practice", "priority", "name")
+    inlines = (EscalationRuleInline,)
 
 
 # --- tickets ----------------------------------------------------------------------------
@@ -590,6 +639,8 @@ class BaseTicketAdmin(ServiceErrorsAsMessagesMixin, admin.ModelAdmin):
                 {
                     "fields": (
                         "sla_state",
+                        "sla_policy",
+                        "sla_next_check_at",
                         "response_due_at",
                         "resolution_due_at",
                         "responded_at",

@@ -36,6 +36,7 @@ _AGENT = [
     "core.view_service",
     "core.view_configurationitem",
     "core.view_businesscalendar",
+    "core.view_slapolicy",
 ]
 # Practice apps add their own codenames here as they arrive (app_label.codename).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -77,6 +78,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 "businesscalendar",
                 "workingperiod",
                 "holiday",
+                "slapolicy",
+                "escalationrule",
                 "ticket",
                 "comment",
                 "attachment",

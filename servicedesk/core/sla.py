@@ -17,11 +17,12 @@ sweep save what they change themselves.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Prefetch, Q
@@ -37,14 +38,17 @@ from service_requests.choices import ServiceRequestStatus
 from . import permissions
 from .business_time import CalendarSnapshot, add_business_time, business_time_between
 from .choices import AuditAction, EscalationAction, Practice, Priority, SLAState, SLATarget
+from .errors import ValidationFailed
 from .models import (
     AuditEvent,
     BusinessCalendar,
     EscalationRule,
+    Holiday,
     Membership,
     SLAPolicy,
     Ticket,
     User,
+    WorkingPeriod,
 )
 from .models.sla import BREACH
 
@@ -613,3 +617,164 @@ def send_escalation_email(event_id: int) -> int:
 
 def _format(instant: datetime | None) -> str:
     return instant.isoformat(timespec="minutes") if instant else "—"
+
+
+# --- calendars and policies: the writes behind the admin and the API -------------------------
+
+WorkingHours = Iterable[tuple[int, time, time]]
+
+
+def _clean(instance: Any, **kwargs: Any) -> None:
+    """Validate a row as a form would (constraints included); a failure is a 400."""
+    try:
+        instance.full_clean(**kwargs)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise ValidationFailed(
+                fields={k: [str(m) for m in v] for k, v in exc.message_dict.items()}
+            ) from exc
+        raise ValidationFailed("; ".join(exc.messages)) from exc
+
+
+def _check_working_hours(hours: list[tuple[int, time, time]]) -> None:
+    """Each span within its day; spans of one day never overlap."""
+    try:
+        snapshot = CalendarSnapshot.build("UTC", hours)
+    except ValueError as exc:
+        raise ValidationFailed(
+            fields={"working_hours": [_("Each span must end after it starts (24:00 at most).")]}
+        ) from exc
+    spans = sum(len(day) for day in snapshot.spans)
+    if spans != len(hours):
+        raise ValidationFailed(
+            fields={"working_hours": [_("Spans of the same day must not overlap or touch.")]}
+        )
+
+
+@transaction.atomic
+def business_calendar_save(
+    *,
+    calendar: BusinessCalendar,
+    data: Mapping[str, Any],
+    working_hours: WorkingHours | None = None,
+    holidays: Iterable[date] | None = None,
+) -> BusinessCalendar:
+    """Create or change a calendar; given hours and holidays replace the ones it had.
+
+    Due times already set stay as they are; new ones follow the calendar as it is now.
+    """
+    unknown = set(data) - set(CALENDAR_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={f: [_("Unknown field.")] for f in sorted(unknown)})
+    for field, value in data.items():
+        setattr(calendar, field, value)
+    _clean(calendar)
+    calendar.save()
+    if working_hours is not None:
+        hours = sorted(working_hours)
+        _check_working_hours(hours)
+        calendar.working_periods.all().delete()
+        WorkingPeriod.objects.bulk_create(
+            WorkingPeriod(calendar=calendar, weekday=day, start=start, end=end)
+            for day, start, end in hours
+        )
+    if holidays is not None:
+        wanted = set(holidays)
+        calendar.holidays.exclude(date__in=wanted).delete()
+        kept = set(calendar.holidays.values_list("date", flat=True))
+        Holiday.objects.bulk_create(
+            Holiday(calendar=calendar, date=day) for day in sorted(wanted - kept)
+        )
+    return calendar
+
+
+CALENDAR_FIELDS = ("name", "timezone", "description", "holiday_country", "holiday_subdivision")
+
+
+@transaction.atomic
+def business_calendar_load_holidays(*, calendar: BusinessCalendar, years: Iterable[int]) -> int:
+    """Add the public holidays of the calendar's country (the ``holidays`` package) for
+    ``years``; returns how many were new. Loading twice adds nothing."""
+    import holidays as public_holidays
+
+    if not calendar.holiday_country:
+        raise ValidationFailed(
+            fields={"holiday_country": [_("Choose the country whose holidays to load.")]}
+        )
+    years = sorted(set(years))
+    if not years or any(not 1900 <= year <= 2200 for year in years):
+        raise ValidationFailed(fields={"years": [_("Give years from 1900 to 2200.")]})
+    found = public_holidays.country_holidays(
+        calendar.holiday_country, subdiv=calendar.holiday_subdivision or None, years=years
+    )
+    kept = set(calendar.holidays.values_list("date", flat=True))
+    new = [
+        Holiday(calendar=calendar, date=day, name=str(name)[:100])
+        for day, name in sorted(found.items())
+        if day not in kept
+    ]
+    Holiday.objects.bulk_create(new)
+    calendar.save(update_fields=["updated_at"])
+    return len(new)
+
+
+POLICY_FIELDS = (
+    "name",
+    "practice",
+    "priority",
+    "service",
+    "calendar",
+    "response_minutes",
+    "resolution_minutes",
+    "warning_thresholds",
+    "is_active",
+)
+
+
+@transaction.atomic
+def sla_policy_save(
+    *,
+    policy: SLAPolicy,
+    data: Mapping[str, Any],
+    escalation_rules: Iterable[Mapping[str, Any]] | None = None,
+) -> SLAPolicy:
+    """Create or change a policy; given escalation rules replace the ones it had.
+
+    Tickets keep the due times they have; the policy applies to what is computed next.
+    """
+    unknown = set(data) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={f: [_("Unknown field.")] for f in sorted(unknown)})
+    for field, value in data.items():
+        setattr(policy, field, value)
+    if isinstance(policy.warning_thresholds, list):
+        policy.warning_thresholds = sorted(policy.warning_thresholds)
+    _clean(policy)
+    policy.save()
+    rules = list(escalation_rules) if escalation_rules is not None else None
+    if rules is None:
+        rules = [
+            {"target": r.target, "threshold": r.threshold, "action": r.action, "team": r.team}
+            for r in policy.escalation_rules.all()
+        ]
+    else:
+        policy.escalation_rules.all().delete()
+    seen: set[tuple[Any, ...]] = set()
+    for index, rule in enumerate(rules):
+        key = (rule.get("target"), rule.get("threshold"), rule.get("action"))
+        if key in seen:
+            raise ValidationFailed(
+                fields={f"escalation_rules.{index}": [_("This rule is there twice.")]}
+            )
+        seen.add(key)
+        row = EscalationRule(policy=policy, **rule)
+        try:
+            _clean(row, exclude=["policy"])
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                fields={f"escalation_rules.{index}.{k}": v for k, v in exc.fields.items()}
+                or {f"escalation_rules.{index}": [exc.message]}
+            ) from exc
+        if escalation_rules is not None:
+            row.save()
+    return policy

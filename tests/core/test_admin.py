@@ -26,6 +26,7 @@ from servicedesk.core.models import (
     Holiday,
     Membership,
     NumberSequence,
+    SLAPolicy,
     Team,
     Ticket,
     User,
@@ -43,6 +44,7 @@ from tests.factories import (
     make_incident,
     make_problem,
     make_request,
+    make_sla_policy,
 )
 
 # What a role-based service-desk admin (not a superuser) may open and add.
@@ -60,6 +62,7 @@ ROLE_ADMIN_CAN_VIEW = {
     "core.configurationitem",
     "core.membership",
     "core.service",
+    "core.slapolicy",
     "core.team",
     "core.ticket",
     "core.ticketlink",
@@ -107,6 +110,10 @@ def one_of_everything() -> dict[str, Any]:
     calendar = BusinessCalendar.objects.create(name="Office hours", timezone="Europe/Paris")
     WorkingPeriod.objects.create(calendar=calendar, weekday=0, start="09:00", end="18:00")
     Holiday.objects.create(calendar=calendar, date="2026-12-25", name="Christmas")
+    make_sla_policy(
+        calendar=calendar,
+        rules=[("resolution", 100, "reassign", team), ("response", 75, "notify_assignee")],
+    )
     incident = make_incident(requester=requester, service=service, configuration_items=[app])
     incident = services.ticket_assign(ticket=incident, by=agent, group=team, assignee=agent)
     problem = make_problem(requester=agent)
@@ -649,3 +656,46 @@ def test_number_sequences_are_read_only(superuser):
     page = client.get(url("core.numbersequence", "change", sequence.pk))
     assert page.context["title"] == "View number sequence"
     assert client.post(url("core.numbersequence", "change", sequence.pk), {}).status_code == 403
+
+
+def test_an_sla_policy_is_added_with_its_escalation_rules(admin_user, team):
+    calendar = BusinessCalendar.objects.create(name="Office hours", timezone="Europe/Paris")
+    response = signed_in(admin_user).post(
+        url("core.slapolicy", "add"),
+        {
+            "name": "Incidents P1",
+            "practice": "incident",
+            "priority": "1",
+            "calendar": str(calendar.pk),
+            "response_minutes": "15",
+            "resolution_minutes": "240",
+            "warning_thresholds": "[50, 90]",
+            "is_active": "on",
+            "escalation_rules-TOTAL_FORMS": "1",
+            "escalation_rules-INITIAL_FORMS": "0",
+            "escalation_rules-0-target": "resolution",
+            "escalation_rules-0-threshold": "100",
+            "escalation_rules-0-action": "reassign",
+            "escalation_rules-0-team": str(team.pk),
+        },
+    )
+    assert response.status_code == 302, response.context["errors"]
+    policy = SLAPolicy.objects.get()
+    assert (policy.priority, policy.warning_thresholds) == (1, [50, 90])
+    assert list(policy.escalation_rules.values_list("threshold", "action", "team")) == [
+        (100, "reassign", team.pk)
+    ]
+
+
+def test_the_calendar_action_loads_public_holidays_of_this_year_and_the_next(admin_user):
+    calendar = BusinessCalendar.objects.create(
+        name="Paris", timezone="Europe/Paris", holiday_country="FR"
+    )
+    response = signed_in(admin_user).post(
+        url("core.businesscalendar", "changelist"),
+        {"action": "load_public_holidays", "_selected_action": [str(calendar.pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == ["Paris: 22 holidays added."]
+    assert calendar.holidays.count() == 22

@@ -21,9 +21,11 @@ from service_requests.models import CatalogItem, FulfilmentTask, ServiceRequest
 from servicedesk.core import services
 from servicedesk.core.models import (
     Attachment,
+    BusinessCalendar,
     CIRelationship,
     ConfigurationItem,
     Service,
+    SLAPolicy,
     Team,
     Ticket,
     User,
@@ -35,8 +37,10 @@ from tests.factories import (
     TeamFactory,
     make_admin,
     make_agent,
+    make_calendar,
     make_end_user,
     make_incident,
+    make_sla_policy,
 )
 from tests.service_requests.factories import make_item, order
 
@@ -118,6 +122,8 @@ MODELS = {
     "changes": Change.objects.all(),
     "freeze-periods": FreezePeriod.objects.all(),
     "standard-changes": StandardChangeTemplate.objects.all(),
+    "business-calendars": BusinessCalendar.objects.all(),
+    "sla-policies": SLAPolicy.objects.all(),
 }
 
 
@@ -152,6 +158,7 @@ def admin_token(in_process_requests, settings, tmp_path) -> str:
     server, app = ConfigurationItemFactory(name="srv"), ConfigurationItemFactory(name="app")
     app.services.set([service])
     CIRelationship.objects.create(source=app, kind="runs_on", target=server)
+    make_sla_policy(calendar=make_calendar(), rules=[("resolution", 100, "notify_team_lead")])
     incident = make_incident(assignment_group=support, service=service, configuration_items=[app])
     lead = User.objects.get(username="lead")
     problem_services.problem_create(by=lead, title="Mail keeps failing", incidents=[incident])

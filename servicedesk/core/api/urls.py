@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .sla import BusinessCalendarViewSet, SLAPolicyViewSet
 from .ticket_resources import AttachmentDownloadView, TicketResourceViewSet
 
 app_name = "api"
@@ -17,6 +18,8 @@ router.register(
     "configuration-items", views.ConfigurationItemViewSet, basename="configuration-item"
 )
 router.register("tickets", TicketResourceViewSet, basename="ticket")
+router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
+router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 
 v1 = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),

@@ -107,9 +107,7 @@ class SLAPolicy(models.Model):
 class EscalationRule(models.Model):
     """What to do when a ticket under the policy reaches a threshold of a target, or breaches it."""
 
-    policy = models.ForeignKey(
-        SLAPolicy, on_delete=models.CASCADE, related_name="escalation_rules"
-    )
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="escalation_rules")
     target = models.CharField(
         _("target"), max_length=16, choices=SLATarget.choices, default=SLATarget.RESOLUTION
     )
