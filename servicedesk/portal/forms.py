@@ -91,3 +91,26 @@ class ReasonForm(VersionForm):
     reason = forms.CharField(
         label=_("Why?"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
+
+
+class RatingForm(forms.Form):
+    """How satisfied the requester is, 1 (not at all) to 5 (very)."""
+
+    score = forms.TypedChoiceField(
+        label=_("How happy are you with how we handled this?"),
+        choices=[
+            (5, _("5 – Very happy")),
+            (4, _("4 – Happy")),
+            (3, _("3 – OK")),
+            (2, _("2 – Unhappy")),
+            (1, _("1 – Very unhappy")),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything you want to tell us? (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )

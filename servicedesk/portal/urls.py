@@ -12,6 +12,7 @@ urlpatterns = [
     path("tickets/", views.my_tickets, name="tickets"),
     path("issues/<int:pk>/", views.incident_detail, name="incident"),
     path("issues/<int:pk>/reply/", views.incident_reply, name="incident-reply"),
+    path("issues/<int:pk>/rate/", views.incident_rate, name="incident-rate"),
     path("issues/<int:pk>/<slug:action>/", views.incident_action, name="incident-action"),
     path("files/<int:pk>/", views.attachment_download, name="attachment"),
     path("", include("service_requests.portal_urls")),

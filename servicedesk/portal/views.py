@@ -23,7 +23,9 @@ from servicedesk.core.choices import Practice
 from servicedesk.core.errors import ApplicationError, StaleVersion
 from servicedesk.core.models import Attachment, Ticket, Watcher
 
-from .forms import ReasonForm, ReplyForm, ReportForm, VersionForm
+from . import services as portal_services
+from .forms import RatingForm, ReasonForm, ReplyForm, ReportForm, VersionForm
+from .models import SatisfactionRating
 
 SUGGESTION_LIMIT = 5
 # The transitions an end user may run from the portal, by URL name.
@@ -139,7 +141,12 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
     )
     allowed = set(core_services.available_transitions(incident, request.user))
     actions = {url: name in allowed for url, name in PORTAL_ACTIONS.items()}
+    rating = SatisfactionRating.objects.filter(ticket_id=incident.pk).first()
+    rating_initial = {"score": rating.score, "comment": rating.comment} if rating else None
     return {
+        "can_rate": portal_services.can_rate(request.user, incident),
+        "rating": rating,
+        "rating_form": RatingForm(initial=rating_initial),
         "incident": incident,
         "comments": comments,
         "attachments": attachments,
@@ -254,6 +261,30 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _stale(request, incident, form, exc)
     messages.success(request, done)
     return redirect("portal:incident", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def incident_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The requester rates how we handled a resolved incident (and may change it later)."""
+    incident = _portal_incident(request, pk)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            portal_services.satisfaction_rate(
+                ticket=incident,
+                by=request.user,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ApplicationError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you for your feedback."))
+            return redirect("portal:incident", pk=incident.pk)
+    context = _incident_context(request, incident)
+    context["rating_form"] = form
+    return render(request, "portal/incident.html", context, status=400)
 
 
 @login_required
