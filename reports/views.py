@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -13,7 +13,9 @@ from servicedesk.core import permissions
 from servicedesk.core.filters import AnyTicketFilter
 from servicedesk.core.search import MAX_QUERY_LENGTH
 
-from . import exports, selectors
+from . import exports, selectors, tables
+from .forms import ReportFilterForm
+from .permissions import can_view_reports
 
 
 @require_safe
@@ -45,4 +47,52 @@ def export_tickets(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return exports.csv_response(
         f"tickets-{stamp}.csv", exports.TICKET_COLUMNS, exports.ticket_rows(rows)
+    )
+
+
+def _report_form(request: HttpRequest) -> ReportFilterForm:
+    if not can_view_reports(request.user):
+        raise PermissionDenied
+    return ReportFilterForm(request.GET or None)
+
+
+@require_safe
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """The managers' reports for a date range and team: one or two grouped queries each."""
+    form = _report_form(request)
+    if request.GET and not form.is_valid():
+        return render(request, "reports/reports.html", {"form": form, "tables": []}, status=400)
+    if not request.GET:
+        form = ReportFilterForm({})
+        form.is_valid()
+    period = form.period()
+    built = [build(request.user, period) for build in tables.TABLES.values()]
+    return render(
+        request,
+        "reports/reports.html",
+        {"form": form, "period": period, "tables": built, "query": request.GET.urlencode()},
+    )
+
+
+@require_safe
+@login_required
+def report_csv(request: HttpRequest, name: str) -> HttpResponse:
+    """One report's table as CSV, for the same filters as the page."""
+    form = _report_form(request)
+    build = tables.TABLES.get(name)
+    if build is None:
+        raise Http404
+    if not form.is_bound:
+        form = ReportFilterForm({})
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            form.errors.as_text(), content_type="text/plain; charset=utf-8"
+        )
+    period = form.period()
+    table = build(request.user, period)
+    return exports.csv_response(
+        f"{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv",
+        [str(h) for h in table.header],
+        table.rows,
     )
