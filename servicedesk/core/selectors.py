@@ -8,12 +8,14 @@ row: one query per list whatever the practices in it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from changes.choices import ChangeStatus
 from incidents.choices import IncidentStatus
@@ -21,7 +23,7 @@ from problems.choices import ProblemStatus
 from service_requests.choices import ServiceRequestStatus
 
 from . import permissions
-from .choices import Practice
+from .choices import Practice, SLAState
 from .models import Membership, Ticket, Watcher
 
 # The states each practice's status holds, so a label can be found from
@@ -145,3 +147,22 @@ def first_rows(queryset: QuerySet[Ticket], limit: int = LIST_LIMIT) -> Rows:
     """Evaluate at most ``limit`` rows in one query, fetching one more to know if there are more."""
     tickets = list(queryset[: limit + 1])
     return Rows(tickets=tickets[:limit], has_more=len(tickets) > limit, limit=limit)
+
+
+# How far ahead the dashboard looks for resolution targets about to fall due.
+SLA_AT_RISK_HOURS = 4
+
+
+def sla_at_risk(user: Any, hours: int = SLA_AT_RISK_HOURS) -> QuerySet[Ticket]:
+    """Open tickets whose resolution target falls due within ``hours``, soonest first.
+
+    Already met or breached targets are past helping and a paused clock does not run:
+    both are left out. Served by the (sla_state, resolution_due_at) index.
+    """
+    now = timezone.now()
+    return (
+        open_tickets(user)
+        .filter(resolution_due_at__gte=now, resolution_due_at__lt=now + timedelta(hours=hours))
+        .exclude(sla_state__in=[SLAState.MET, SLAState.BREACHED, SLAState.PAUSED])
+        .order_by("resolution_due_at", "pk")
+    )

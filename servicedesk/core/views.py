@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """My work, my teams' queue and unrouted tickets: three bounded queries."""
+    """My work, my teams' queue, unrouted tickets and SLA at risk: four bounded queries."""
     user = request.user
     if not permissions.is_agent(user):
         raise PermissionDenied
@@ -50,6 +50,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "title": _("Unrouted"),
             "empty": _("Every ticket has a team."),
             "rows": selectors.first_rows(selectors.unrouted(user)),
+        },
+        {
+            "id": "sla-at-risk",
+            "title": _("SLA at risk in the next %(hours)s hours")
+            % {"hours": selectors.SLA_AT_RISK_HOURS},
+            "empty": _("No resolution target falls due soon."),
+            "rows": selectors.first_rows(selectors.sla_at_risk(user)),
         },
     ]
     return render(request, "core/dashboard.html", {"sections": sections})
