@@ -37,10 +37,16 @@ DATE_FORMAT = "%Y-%m-%d"
 # --- checks of the form definition itself ---------------------------------------------------
 
 
+def whole_answer(pattern: str) -> str:
+    """The pattern anchored so that it must match the whole answer."""
+    return rf"\A(?:{pattern})\Z"
+
+
 def check_regex(pattern: str) -> None:
-    """Refuse a pattern Python cannot compile."""
+    """Refuse a pattern Python cannot compile, alone or anchored to the whole answer."""
     try:
         re.compile(pattern)
+        re.compile(whole_answer(pattern))
     except (re.error, RecursionError, OverflowError) as exc:
         raise ValidationError(
             _("Not a valid regular expression: %(error)s") % {"error": exc}
@@ -62,6 +68,8 @@ def check_choices(value: Any) -> list[dict[str, str]]:
         if not isinstance(choice_value, str) or not isinstance(label, str):
             raise ValidationError(_("A choice's value and label are text."))
         choice_value, label = choice_value.strip(), label.strip()
+        if "\x00" in choice_value or "\x00" in label:
+            raise ValidationError(_("Null characters are not allowed."))
         if not choice_value or len(choice_value) > CHOICE_VALUE_MAX_LENGTH:
             raise ValidationError(
                 _("A choice's value is 1 to %(max)s characters.") % {"max": CHOICE_VALUE_MAX_LENGTH}
@@ -175,7 +183,7 @@ def _text_field(definition: FormField, default_max: int, **kwargs: Any) -> TextA
     if definition.regex:
         validators.append(
             RegexValidator(
-                rf"\A(?:{definition.regex})\Z",
+                whole_answer(definition.regex),
                 definition.regex_message or _("Enter a value in the expected format."),
             )
         )

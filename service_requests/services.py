@@ -28,7 +28,14 @@ from servicedesk.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from servicedesk.core.models import Membership, Team, Ticket, User
+from servicedesk.core.models import (
+    ConfigurationItem,
+    Membership,
+    Service,
+    Team,
+    Ticket,
+    User,
+)
 from servicedesk.core.numbering import next_number
 
 from . import permissions
@@ -104,11 +111,23 @@ def request_create(
     description: str = "",
     impact: int = Impact.LOW,
     urgency: int = Urgency.MEDIUM,
+    assignment_group: Team | None = None,
+    assignee: User | None = None,
+    service: Service | None = None,
+    configuration_items: Iterable[ConfigurationItem] = (),
 ) -> ServiceRequest:
-    """Order a catalog item: validate the answers, route to approval or straight to fulfilment."""
+    """Order a catalog item: validate the answers, route to approval or straight to fulfilment.
+
+    The item's owner team gets the request and its service is the request's; agents who
+    order may route it elsewhere, name a service or the CIs concerned instead.
+    """
     requester = requester or by
-    if requester.pk != by.pk and not permissions.can_order_for_others(by):
-        raise NotPermitted(_("Only agents can order for someone else."))
+    configuration_items = list(configuration_items)
+    agent_only = (assignment_group, assignee, service, *configuration_items)
+    if not permissions.can_order_for_others(by) and (
+        requester.pk != by.pk or any(value is not None for value in agent_only)
+    ):
+        raise NotPermitted(_("Only agents can order for someone else or route an order."))
     if not catalog_item.is_active:
         raise ValidationFailed(
             fields={"catalog_item": [_("This item cannot be ordered any more.")]}
@@ -125,10 +144,13 @@ def request_create(
         requester=requester,
         catalog_item=catalog_item,
         answers=form.answers_json(),
-        assignment_group=catalog_item.owner_team,
-        service=catalog_item.service,
+        assignment_group=assignment_group or catalog_item.owner_team,
+        assignee=assignee,
+        service=service or catalog_item.service,
     )
-    service_request = core.ticket_create(ticket=service_request, by=by)
+    service_request = core.ticket_create(
+        ticket=service_request, by=by, configuration_items=configuration_items
+    )
     if route:
         for approval in route:
             approval.request = service_request

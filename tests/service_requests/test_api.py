@@ -8,8 +8,9 @@ from rest_framework.test import APIClient
 
 from service_requests import services
 from service_requests.models import CatalogItem, FulfilmentTask, ServiceRequest
+from servicedesk.core.errors import NotPermitted
 from servicedesk.core.models import Ticket
-from tests.factories import ServiceFactory, make_admin, make_end_user
+from tests.factories import ConfigurationItemFactory, ServiceFactory, make_admin, make_end_user
 from tests.service_requests.factories import make_category, make_item, order, tasks_of
 
 URL = "/api/v1/requests/"
@@ -218,6 +219,57 @@ def test_an_agent_orders_for_someone(api_as, agent, laptop, requester):
     assert response.status_code == 201, response.json()
     service_request = ServiceRequest.objects.get()
     assert (service_request.requester, service_request.created_by) == (requester, agent)
+
+
+def test_an_agent_routes_an_order_and_names_its_service_and_cis(
+    api_as, agent, other_agent, other_team, laptop, requester
+):
+    ci = ConfigurationItemFactory(name="laptop-0042")
+    service = ServiceFactory(name="Workplace")
+    response = api_as(agent).post(
+        URL,
+        {
+            "catalog_item": laptop.pk,
+            "answers": {"laptop_model": "14"},
+            "requester": requester.pk,
+            "assignment_group": other_team.pk,
+            "assignee": other_agent.pk,
+            "service": service.pk,
+            "configuration_items": [ci.pk],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["assignment_group"], body["assignee"], body["service"]) == (
+        other_team.pk,
+        other_agent.pk,
+        service.pk,
+    )
+    assert body["configuration_items"] == [ci.pk]
+
+
+def test_an_assignee_outside_the_team_is_a_field_error(
+    api_as, agent, other_agent, laptop, requester
+):
+    response = api_as(agent).post(
+        URL,
+        {
+            "catalog_item": laptop.pk,
+            "answers": {"laptop_model": "14"},
+            "requester": requester.pk,
+            "assignee": other_agent.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["assignee"]
+    assert not ServiceRequest.objects.exists()
+
+
+def test_only_agents_route_an_order(laptop, requester, team):
+    with pytest.raises(NotPermitted):
+        order(laptop, requester, assignment_group=team)
 
 
 def test_the_order_cannot_be_changed_afterwards(api_as, agent, laptop, requester, software):

@@ -350,6 +350,7 @@ def test_the_generated_form_renders_each_type_with_its_widget(db):
         ({"field_type": FieldType.CHOICE, "choices": [{"value": "a"}, "a"]}, {"choices"}),
         ({"field_type": FieldType.TEXT, "choices": CHOICES}, {"choices"}),
         ({"field_type": FieldType.TEXT, "regex": "("}, {"regex"}),
+        ({"field_type": FieldType.TEXT, "regex": "(?i)abc"}, {"regex"}),
         ({"field_type": FieldType.NUMBER, "regex": "x"}, {"regex"}),
         ({"field_type": FieldType.TEXT, "min_value": Decimal(1)}, {"min_value"}),
         (
@@ -363,6 +364,22 @@ def test_a_form_definition_that_cannot_work_is_refused(options, fields):
     with pytest.raises(ValidationError) as exc:
         FormField(name="q", label="Q", **options).clean()
     assert set(exc.value.message_dict) == fields
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        "red",
+        [{"value": ""}],
+        [{"value": "a", "colour": "red"}],
+        [{"value": 1}],
+        ["a\x00b"],
+        [{"value": "x" * 101}],
+    ],
+)
+def test_choices_that_cannot_be_stored_or_offered_are_refused(choices):
+    with pytest.raises(ValidationError):
+        check_choices(choices)
 
 
 def test_choices_may_be_given_as_plain_values():
