@@ -50,3 +50,11 @@ class StaleVersion(ApplicationError):
     status_code = 412
     code = "stale_version"
     default_message = _("This ticket changed since you opened it.")
+
+
+class IdempotencyKeyReused(ApplicationError):
+    """The Idempotency-Key was first sent with another request."""
+
+    status_code = 422
+    code = "idempotency_key_reused"
+    default_message = _("This Idempotency-Key was already used with a different request.")

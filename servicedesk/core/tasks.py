@@ -32,3 +32,11 @@ def sla_sweep() -> int:
 def send_sla_escalation_email(event_id: int) -> int:
     """Email the people an escalation notifies (from its audit event, so a retry sends the same)."""
     return sla.send_escalation_email(event_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_idempotency_records() -> int:
+    """Forget expired Idempotency-Key answers (scheduled by beat); safe to run twice."""
+    from .idempotency import purge_expired
+
+    return purge_expired()

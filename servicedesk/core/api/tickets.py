@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from .. import permissions, selectors
 from ..errors import StaleVersion
+from ..idempotency import idempotent_create
 from ..models import ConfigurationItem, Service, Team, Ticket, User
 from ..services import available_transitions, check_version, lock_ticket
 from .serializers import StrictFieldsMixin
@@ -153,6 +154,25 @@ def etag_for(ticket: Ticket) -> str:
     return f'"{ticket.version}"'
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=str(
+        _(
+            "Any unique string (e.g. a UUID): a retry with the same key and body returns the "
+            "first answer instead of creating a duplicate; another body with it gets 422."
+        )
+    ),
+)
+IF_MATCH = OpenApiParameter(
+    name="If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=str(_("The ticket's version as last seen (its ETag); a stale one gets 412.")),
+)
+
+
 class TicketViewSet(ReadCreateUpdateViewSet):
     """List, create, show, change and transition the tickets of one practice."""
 
@@ -248,11 +268,15 @@ class TicketViewSet(ReadCreateUpdateViewSet):
         response["ETag"] = etag_for(ticket)
         return response
 
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        ticket = self.create_object(dict(serializer.validated_data))
-        return self.respond(ticket, status.HTTP_201_CREATED)
+        def create_once() -> Response:
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            ticket = self.create_object(dict(serializer.validated_data))
+            return self.respond(ticket, status.HTTP_201_CREATED)
+
+        return idempotent_create(request, create_once)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
@@ -311,12 +335,5 @@ class TicketViewSet(ReadCreateUpdateViewSet):
             )
         return self.respond(ticket)
 
-
-IF_MATCH = OpenApiParameter(
-    name="If-Match",
-    location=OpenApiParameter.HEADER,
-    required=False,
-    description=str(_("The ticket's version as last seen (its ETag); a stale one gets 412.")),
-)
 
 __all__ = ["StaleVersion", "TicketSerializer", "TicketViewSet", "TransitionEndpoint"]

@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .calendars import BusinessCalendar, Holiday, WorkingPeriod
 from .canned_replies import CannedReply
 from .catalog import CIRelationship, ConfigurationItem, Service
+from .idempotency import IdempotencyRecord
 from .people import Membership, Team, User
 from .saved_filters import SavedFilter
 from .sla import EscalationRule, SLAPolicy
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigurationItem",
     "EscalationRule",
     "Holiday",
+    "IdempotencyRecord",
     "Membership",
     "NumberSequence",
     "SLAPolicy",
