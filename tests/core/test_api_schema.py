@@ -21,6 +21,7 @@ from service_requests.models import CatalogItem, FulfilmentTask, ServiceRequest
 from servicedesk.core import services
 from servicedesk.core.models import (
     Attachment,
+    CannedReply,
     BusinessCalendar,
     CIRelationship,
     ConfigurationItem,
@@ -118,6 +119,7 @@ MODELS = {
     "catalog-items": CatalogItem.objects.all(),
     "fulfilment-tasks": FulfilmentTask.objects.all(),
     "tickets": Ticket.objects.all(),
+    "canned-replies": CannedReply.objects.all(),
     "attachments": Attachment.objects.all(),
     "changes": Change.objects.all(),
     "freeze-periods": FreezePeriod.objects.all(),
@@ -158,6 +160,7 @@ def admin_token(in_process_requests, settings, tmp_path) -> str:
     server, app = ConfigurationItemFactory(name="srv"), ConfigurationItemFactory(name="app")
     app.services.set([service])
     CIRelationship.objects.create(source=app, kind="runs_on", target=server)
+    CannedReply.objects.create(title="Thanks", body="Hello {requester_name}, {__class__}")
     make_sla_policy(calendar=make_calendar(), rules=[("resolution", 100, "notify_team_lead")])
     incident = make_incident(assignment_group=support, service=service, configuration_items=[app])
     lead = User.objects.get(username="lead")

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .canned_replies import CannedReplyViewSet
 from .sla import BusinessCalendarViewSet, SLAPolicyViewSet
 from .ticket_resources import AttachmentDownloadView, TicketResourceViewSet
 
@@ -18,6 +19,7 @@ router.register(
     "configuration-items", views.ConfigurationItemViewSet, basename="configuration-item"
 )
 router.register("tickets", TicketResourceViewSet, basename="ticket")
+router.register("canned-replies", CannedReplyViewSet, basename="canned-reply")
 router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
 router.register("sla-policies", SLAPolicyViewSet, basename="sla-policy")
 
