@@ -18,8 +18,17 @@ from incidents.models import Incident
 from problems.models import Problem
 from service_requests.models import ServiceRequest
 
-from . import services
-from .choices import CIRelationshipKind, CIType, Criticality, LinkKind, TeamKind
+from . import services, sla
+from .choices import (
+    CIRelationshipKind,
+    CIType,
+    Criticality,
+    EscalationAction,
+    LinkKind,
+    Practice,
+    SLATarget,
+    TeamKind,
+)
 from .models import (
     BusinessCalendar,
     CIRelationship,
@@ -27,6 +36,7 @@ from .models import (
     Holiday,
     Membership,
     Service,
+    SLAPolicy,
     Team,
     Ticket,
     User,
@@ -261,6 +271,56 @@ def load_calendars(today: date) -> None:
         "Every hour of every day, no holidays.",
         [(weekday, time(0), END_OF_DAY) for weekday in range(7)],
     )
+
+
+# Response and resolution targets in minutes, per priority: P1 and P2 count round the
+# clock, the others in office hours (a working day there is 7 h 30).
+SLA_TARGETS: dict[int, tuple[int, int]] = {
+    1: (15, 4 * 60),
+    2: (30, 8 * 60),
+    3: (60, 2 * 450),
+    4: (4 * 60, 5 * 450),
+    5: (8 * 60, 10 * 450),
+}
+# (target, threshold, action): urgent tickets reach the lead early; others climb in priority.
+URGENT_ESCALATIONS = (
+    (SLATarget.RESPONSE, 100, EscalationAction.NOTIFY_TEAM_LEAD),
+    (SLATarget.RESOLUTION, 75, EscalationAction.NOTIFY_ASSIGNEE),
+    (SLATarget.RESOLUTION, 90, EscalationAction.NOTIFY_TEAM_LEAD),
+)
+ROUTINE_ESCALATIONS = (
+    (SLATarget.RESOLUTION, 90, EscalationAction.NOTIFY_ASSIGNEE),
+    (SLATarget.RESOLUTION, 100, EscalationAction.RAISE_PRIORITY),
+)
+
+
+def load_sla_policies() -> None:
+    """SLA policies for incidents and service requests of every priority, with escalations."""
+    calendars = {c.name: c for c in BusinessCalendar.objects.all()}
+    for practice in (Practice.INCIDENT, Practice.REQUEST):
+        for priority, (response, resolution) in SLA_TARGETS.items():
+            urgent = priority <= 2
+            name = f"{Practice(practice).label} P{priority}"
+            if SLAPolicy.objects.filter(name=name).exists():
+                continue
+            sla.sla_policy_save(
+                policy=SLAPolicy(),
+                data={
+                    "name": name,
+                    "practice": practice,
+                    "priority": priority,
+                    "calendar": calendars[ROUND_THE_CLOCK if urgent else EUROPE_OFFICE_HOURS],
+                    "response_minutes": response,
+                    "resolution_minutes": resolution,
+                    "warning_thresholds": [75, 90],
+                },
+                escalation_rules=[
+                    {"target": target, "threshold": threshold, "action": action}
+                    for target, threshold, action in (
+                        URGENT_ESCALATIONS if urgent else ROUTINE_ESCALATIONS
+                    )
+                ],
+            )
 
 
 # --- people, services and CIs ---------------------------------------------------------
@@ -789,6 +849,7 @@ def load_change_awaiting_cab(
 def load_demo_data() -> None:
     """Create the demo organisation and its tickets; running it again changes nothing."""
     load_calendars(timezone.localdate())
+    load_sla_policies()
     teams = load_teams()
     people = load_people(teams)
     service_rows, ci_rows = load_catalog(teams)

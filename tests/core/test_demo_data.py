@@ -32,6 +32,7 @@ from servicedesk.core.models import (
     Holiday,
     Membership,
     Service,
+    SLAPolicy,
     Team,
     Ticket,
     TicketLink,
@@ -226,3 +227,21 @@ def test_french_holidays_of_2026():
         date(2026, 11, 11): "Armistice 1918",
         date(2026, 12, 25): "Noël",
     }
+
+
+def test_incidents_and_requests_have_sla_policies_and_the_tickets_due_times(demo):
+    assert sorted(SLAPolicy.objects.values_list("name", "calendar__name")) == [
+        (f"{practice} P{priority}", "24x7" if priority <= 2 else "Europe office hours")
+        for practice in ("Incident", "Service request")
+        for priority in range(1, 6)
+    ]
+    urgent = SLAPolicy.objects.get(name="Incident P1")
+    assert list(urgent.escalation_rules.values_list("target", "threshold", "action")) == [
+        ("resolution", 75, "notify_assignee"),
+        ("resolution", 90, "notify_team_lead"),
+        ("response", 100, "notify_team_lead"),
+    ]
+    open_incidents = Incident.objects.filter(status__in=["new", "in_progress"])
+    assert open_incidents.exists()
+    assert not open_incidents.filter(resolution_due_at__isnull=True).exists()
+    assert not open_incidents.filter(sla_policy__isnull=True).exists()
