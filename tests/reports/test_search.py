@@ -128,3 +128,15 @@ def test_api_search_parameter_uses_the_same_search(api_as, agent, end_user):
     assert [r["number"] for r in agent_hits] == [ticket.number]
     assert [r["number"] for r in note_hits_agent["results"]] == [ticket.number]
     assert note_hits_user["results"] == []
+
+
+@postgres_only
+def test_the_search_is_served_by_the_gin_indexes(admin_user):
+    make_incident(title="Printer", description="")
+    with connection.cursor() as cursor:
+        # On a tiny table a scan is cheaper; forbid it to see which indexes fit the query.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = search_tickets(admin_user, "printer", ranked=False).explain()
+
+    assert "ticket_search_gin" in plan
+    assert "comment_search_gin" in plan
