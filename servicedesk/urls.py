@@ -9,6 +9,7 @@ urlpatterns = [
     path("portal/", include("servicedesk.portal.urls")),
     path("requests/", include("service_requests.urls")),
     path("changes/", include("changes.urls")),
+    path("knowledge/", include("knowledge.urls")),
     path("", include("reports.urls")),
     path("", include("servicedesk.core.urls")),
 ]

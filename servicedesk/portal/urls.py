@@ -16,4 +16,5 @@ urlpatterns = [
     path("issues/<int:pk>/<slug:action>/", views.incident_action, name="incident-action"),
     path("files/<int:pk>/", views.attachment_download, name="attachment"),
     path("", include("service_requests.portal_urls")),
+    path("", include("knowledge.portal_urls")),
 ]

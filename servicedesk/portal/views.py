@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from incidents import services as incident_services
 from incidents.models import Incident
+from knowledge import selectors as knowledge_selectors
+from knowledge.choices import ArticleStatus, Audience
 from problems.selectors import known_errors
 from servicedesk.core import permissions, selectors
 from servicedesk.core import services as core_services
@@ -94,9 +96,16 @@ def suggestions(request: HttpRequest) -> HttpResponse:
     """htmx: public known errors (and answers) matching what the user is typing."""
     text = request.GET.get("title", "")[:200].strip()
     errors: list = []
+    answers: list = []
     if len(text) >= 3:
         errors = list(known_errors(request.user, text=text)[:SUGGESTION_LIMIT])
-    return render(request, "portal/_suggestions.html", {"known_errors": errors, "text": text})
+        answers = list(
+            knowledge_selectors.articles(
+                request.user, text=text, status=ArticleStatus.PUBLISHED
+            ).filter(audience=Audience.PUBLIC)[:SUGGESTION_LIMIT]
+        )
+    context = {"known_errors": errors, "answers": answers, "text": text}
+    return render(request, "portal/_suggestions.html", context)
 
 
 def ticket_link(ticket: Ticket) -> str | None:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "changes",
     "service_requests",
     "reports",
+    "knowledge",
 ]
 
 MIDDLEWARE = [

@@ -124,6 +124,7 @@ def test_the_portal_layout_is_its_own(client, end_user):
         "/portal/",
         "/portal/report/",
         "/portal/tickets/",
+        "/portal/answers/",
     ]
     assert "Agent workspace" not in content
 

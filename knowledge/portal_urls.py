@@ -1,0 +1,11 @@
+"""Portal pages of the knowledge base, included in the portal's URLs."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("answers/", views.portal_search, name="answers"),
+    path("answers/<int:pk>/", views.portal_article, name="article"),
+    path("answers/<int:pk>/vote/", views.portal_vote, name="article-vote"),
+]
