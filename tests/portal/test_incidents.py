@@ -299,3 +299,27 @@ def test_another_users_incident_actions_are_404(client, end_user, other_end_user
     )
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_my_tickets_costs_a_fixed_number_of_queries(
+    client, end_user, django_assert_num_queries, count
+):
+    for number in range(count):
+        make_incident(title=f"Issue {number}", requester=end_user)
+    client.force_login(end_user)
+
+    # session, user, the user's permissions (own and through groups), the tickets.
+    with django_assert_num_queries(5):
+        response = client.get(reverse("portal:tickets"))
+
+    assert len(response.context["entries"]) == count
+
+
+def test_the_home_page_links_incidents_to_their_portal_page(client, end_user):
+    incident = make_incident(title="Laptop will not boot", requester=end_user)
+    client.force_login(end_user)
+
+    content = client.get(reverse("portal:home")).content.decode()
+
+    assert f'href="{reverse("portal:incident", args=[incident.pk])}"' in content

@@ -48,3 +48,11 @@ def markdown_safe(text: str | None) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(cleaned)  # sanitised by nh3 just above
+
+
+@register.filter
+def portal_url(ticket: Any) -> str:
+    """``{{ ticket|portal_url }}``: the ticket's portal page, or "" if its practice has none."""
+    from servicedesk.portal.views import ticket_link
+
+    return ticket_link(ticket) or ""
