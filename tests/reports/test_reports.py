@@ -1,5 +1,7 @@
 """The managers' reports on a small known data set, with exact expected figures."""
 
+import html
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -224,3 +226,17 @@ def test_the_nav_links_reports_for_managers_only(client, lead, agent):
     assert reverse("reports:reports") in client.get(reverse("dashboard")).content.decode()
     client.force_login(agent)
     assert reverse("reports:reports") not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_the_page_links_an_export_of_the_periods_tickets(client, lead, data):
+    client.force_login(lead)
+    page = client.get(reverse("reports:reports"), {**QUERY, "team": data["team"].pk})
+    href = re.search(r'id="export-period" href="([^"]+)"', page.content.decode())[1]
+
+    response = client.get(html.unescape(href))
+
+    numbers = [
+        line.split(",")[0] for line in b"".join(response.streaming_content).decode().splitlines()
+    ]
+    expected = Ticket.objects.filter(title__in=["i1", "i2", "p1"]).order_by("-created_at")
+    assert numbers[1:] == [t.number for t in expected]
