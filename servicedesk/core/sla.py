@@ -238,11 +238,8 @@ def _refresh_state(ticket: Ticket, at: datetime, points: Iterable[Checkpoint], s
 def _reschedule(
     ticket: Ticket, at: datetime, cache: PolicyCache | None = None, status: str | None = None
 ) -> None:
-    """Due times, state and the next check from the ticket's policy, as of ``at``.
-
-    ``status`` is the ticket's status if not the one it has in memory (hooks run while a
-    transition is under way).
-    """
+    """Due times, state and the next check from the ticket's policy, as of ``at``."""
+    # ``status``: the status the ticket is moving to, when a transition is under way.
     status = status or ticket.status
     if is_stopped(ticket, status):
         ticket.sla_next_check_at = None
@@ -306,11 +303,9 @@ def sla_start(ticket: Ticket, *, at: datetime) -> None:
 
 
 def sla_priority_changed(ticket: Ticket, *, at: datetime) -> list[str]:
-    """Match the policy again after the priority (or service) changed and recompute due times.
-
-    Returns the fields to save. Levels already reached stay reached; a priority without a
-    policy keeps the targets the ticket had (a promise once made is not withdrawn).
-    """
+    """Match the policy again after a priority or service change; returns the fields to save."""
+    # Levels already reached stay reached; a priority without a policy keeps the targets
+    # the ticket had (a promise once made is not withdrawn).
     if not is_resolved(ticket) and not is_stopped(ticket):
         ticket.sla_policy = policy_for(ticket) or ticket.sla_policy
         _reschedule(ticket, at)
@@ -325,12 +320,10 @@ def sla_status_changed(
     at: datetime,
     by: User | None = None,
 ) -> None:
-    """Follow a transition: pause, resume, resolve, reopen or stop the clock (before saving).
-
-    An agent moving the ticket out of its practice's first status acknowledges it: the
-    response. Reaching a resolved status resolves it (and responds, if nobody had).
-    Leaving a resolved status (reopening) counts the time it stood resolved as a pause.
-    """
+    """Follow a transition: pause, resume, resolve, reopen or stop the clock (before saving)."""
+    # An agent moving the ticket out of its practice's first status acknowledges it: the
+    # response. Reaching a resolved status resolves it (and responds, if nobody had).
+    # Leaving a resolved status (reopening) counts the time it stood resolved as a pause.
     clock = clock_of(ticket)
     if from_status == to_status or from_status in clock.stops:
         return
@@ -386,11 +379,9 @@ def sla_responded(ticket: Ticket, *, at: datetime) -> None:
 
 
 def sla_sweep(*, now: datetime | None = None, batch_size: int = 200) -> int:
-    """Fire every level that fell due by ``now``; returns how many levels fired.
-
-    Finds tickets by a range scan on ``sla_next_check_at``, in batches (keyset pagination,
-    so a run always ends); each ticket is handled in a transaction of its own.
-    """
+    """Fire every level that fell due by ``now``; returns how many levels fired."""
+    # A range scan on sla_next_check_at, in batches (keyset pagination, so a run always
+    # ends); each ticket is handled in a transaction of its own.
     now = now or timezone.now()
     cache = PolicyCache()
     fired = 0
@@ -420,13 +411,11 @@ def sla_check(
     now: datetime,
     cache: PolicyCache | None = None,
 ) -> int:
-    """Fire the levels of one ticket that fell due by ``now``, each once; returns how many.
-
-    A level is claimed with ``UPDATE … SET level = n WHERE level < n`` (and the check
-    instant still the one the sweep saw, so nothing fires on a ticket that was paused,
-    resolved or re-planned meanwhile). Only the sweep that claims it acts on it; the
-    claim, the escalations and their audit events commit together or not at all.
-    """
+    """Fire the levels of one ticket that fell due by ``now``, each once; returns how many."""
+    # A level is claimed with UPDATE … SET level = n WHERE level < n (and the check instant
+    # still the one the sweep saw, so nothing fires on a ticket paused, resolved or
+    # re-planned meanwhile). Only the sweep that claims it acts on it; the claim, the
+    # escalations and their audit events commit together or not at all.
     cache = cache or PolicyCache()
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None or ticket.sla_next_check_at != expected_check_at:
@@ -519,10 +508,8 @@ def _fire(
 
 
 def escalate(ticket: Ticket, rule: EscalationRule, point: Checkpoint, at: datetime) -> set[str]:
-    """Run one escalation rule on a (locked) ticket and put it on the timeline.
-
-    Returns the ticket fields it changed; notifications leave after commit.
-    """
+    """Run one escalation rule on a locked ticket, on its timeline; returns the fields changed."""
+    # Notifications leave after commit.
     changes: dict[str, Any] = {
         "escalation": {
             "from": None,
@@ -577,10 +564,8 @@ def escalate(ticket: Ticket, rule: EscalationRule, point: Checkpoint, at: dateti
 
 
 def send_escalation_email(event_id: int) -> int:
-    """Email the people an escalation notifies; returns how many messages went (0 or 1).
-
-    The one place that sends, so that it can move behind the outbox as it is.
-    """
+    """Email the people an escalation notifies; returns how many messages went (0 or 1)."""
+    # The one place that sends, so that it can move behind the outbox as it is.
     event = (
         AuditEvent.objects.select_related("ticket")
         .filter(pk=event_id, action=AuditAction.ESCALATED)
@@ -659,10 +644,8 @@ def business_calendar_save(
     working_hours: WorkingHours | None = None,
     holidays: Iterable[date] | None = None,
 ) -> BusinessCalendar:
-    """Create or change a calendar; given hours and holidays replace the ones it had.
-
-    Due times already set stay as they are; new ones follow the calendar as it is now.
-    """
+    """Create or change a calendar; given hours and holidays replace the ones it had."""
+    # Due times already set stay as they are; new ones follow the calendar as it is now.
     unknown = set(data) - set(CALENDAR_FIELDS)
     if unknown:
         raise ValidationFailed(fields={f: [_("Unknown field.")] for f in sorted(unknown)})
@@ -693,8 +676,7 @@ CALENDAR_FIELDS = ("name", "timezone", "description", "holiday_country", "holida
 
 @transaction.atomic
 def business_calendar_load_holidays(*, calendar: BusinessCalendar, years: Iterable[int]) -> int:
-    """Add the public holidays of the calendar's country (the ``holidays`` package) for
-    ``years``; returns how many were new. Loading twice adds nothing."""
+    """Add the country's public holidays for ``years`` (idempotent); returns how many were new."""
     import holidays as public_holidays
 
     if not calendar.holiday_country:
@@ -738,10 +720,8 @@ def sla_policy_save(
     data: Mapping[str, Any],
     escalation_rules: Iterable[Mapping[str, Any]] | None = None,
 ) -> SLAPolicy:
-    """Create or change a policy; given escalation rules replace the ones it had.
-
-    Tickets keep the due times they have; the policy applies to what is computed next.
-    """
+    """Create or change a policy; given escalation rules replace the ones it had."""
+    # Tickets keep the due times they have; the policy applies to what is computed next.
     unknown = set(data) - set(POLICY_FIELDS)
     if unknown:
         raise ValidationFailed(fields={f: [_("Unknown field.")] for f in sorted(unknown)})
