@@ -175,6 +175,20 @@ def test_a_manager_step_goes_to_the_requesters_manager_and_tells_them(
     assert f"/portal/requests/{service_request.pk}/" in message.body
 
 
+def test_each_step_tells_its_own_approvers_when_its_turn_comes(
+    team, infra, requester, manager, django_capture_on_commit_callbacks
+):
+    make_agent(infra, username="ines", email="ines@example.com")
+    make_agent(infra, username="igor", email="")  # no address: not mailed
+    item = make_item(owner_team=team, name="Server access", form=[], approvals=["manager", infra])
+    with django_capture_on_commit_callbacks(execute=True):
+        service_request = order(item, requester, answers={})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_approve(service_request=service_request, by=manager)
+    asked = [m.to for m in mail.outbox if "Approval needed" in m.subject]
+    assert asked == [["mike@example.com"], ["ines@example.com"]]
+
+
 @pytest.mark.parametrize("problem", ["none", "inactive"])
 def test_a_missing_manager_is_a_clear_error_at_order_time_and_nothing_is_created(
     laptop, manager, problem
