@@ -89,7 +89,7 @@ class ReplyForm(VersionForm):
 
 class ReasonForm(VersionForm):
     reason = forms.CharField(
-        label=_("Why?"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label=_("Tell us why"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
 
 

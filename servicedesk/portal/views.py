@@ -150,6 +150,12 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
     )
     allowed = set(core_services.available_transitions(incident, request.user))
     actions = {url: name in allowed for url, name in PORTAL_ACTIONS.items()}
+    reason_form = ReasonForm(initial={"version": incident.version})
+    reason_form.fields["reason"].label = (
+        _("If it is not solved, what is still wrong?")
+        if actions["reopen"]
+        else _("If you want to cancel it, tell us why")
+    )
     rating = SatisfactionRating.objects.filter(ticket_id=incident.pk).first()
     rating_initial = {"score": rating.score, "comment": rating.comment} if rating else None
     return {
@@ -161,7 +167,7 @@ def _incident_context(request: HttpRequest, incident: Incident) -> dict[str, Any
         "attachments": attachments,
         "actions": actions,
         "reply_form": ReplyForm(initial={"version": incident.version}),
-        "reason_form": ReasonForm(initial={"version": incident.version}),
+        "reason_form": reason_form,
         "version_form": VersionForm(initial={"version": incident.version}),
     }
 

@@ -109,3 +109,29 @@ def test_the_report_page_fits_a_phone(live_server, page: Page):
         # Nothing wider than the screen: no sideways scrolling on a phone.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390
+
+
+def test_a_resolved_incident_page_fits_a_phone(live_server, page: Page):
+    team = TeamFactory(name="Service Desk")
+    agent = make_agent(team, username="alice", first_name="Alice")
+    eve = make_end_user(username="eve", first_name="Eve")
+    incident = incident_services.incident_create(
+        by=eve, title="Wi-Fi drops in meeting room 4", description="Every ~10 minutes."
+    )
+    incident_services.incident_assign(incident=incident, by=agent, group=team, assignee=agent)
+    incident = incident_services.incident_start(incident=Incident.objects.get(), by=agent)
+    incident_services.incident_resolve(
+        incident=incident,
+        by=agent,
+        resolution_code="solved",
+        resolution_notes="Replaced the access point.",
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    with screenshot_on_failure(page, "portal-incident-390"):
+        sign_in(page, live_server.url, "eve", f"/portal/issues/{incident.pk}/")
+        expect(page.get_by_role("button", name="Yes, it is solved")).to_be_visible()
+        expect(page.get_by_role("heading", name="Rate our help")).to_be_visible()
+        RESULTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(RESULTS / "portal-incident-390.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
