@@ -60,3 +60,45 @@ def test_two_schedulings_on_one_ci_never_both_pass_the_overlap_check():
         assert sorted(outcomes.values()) == ["refused", "scheduled"]
         statuses = Change.objects.filter(pk__in=outcomes).values_list("status", flat=True)
         assert sorted(statuses) == ["draft", "scheduled"]
+
+
+def vote_at_once(change: Change, voters: list[User]) -> None:
+    """Every voter approves at the same moment, each from its own thread and connection."""
+    barrier = threading.Barrier(len(voters))
+    errors: list[BaseException] = []
+
+    def vote(voter: User) -> None:
+        try:
+            barrier.wait(timeout=30)
+            services.change_vote(change=change, by=voter, decision="approve", comment="Yes")
+        except BaseException as exc:  # reported below, the thread must not die silently
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote, args=(voter,)) for voter in voters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_votes_cast_at_once_are_counted_together_and_decide_once():
+    """The change row is locked per vote: the second of two racing votes sees the first."""
+    from servicedesk.core.choices import TeamKind
+    from servicedesk.core.models import AuditEvent
+    from tests.changes.factories import change_in, make_cab_member, ready_change
+
+    team = TeamFactory(name="Network")
+    agent = make_agent(team, username="nick")
+    cab = TeamFactory(name="CAB", kind=TeamKind.CAB)
+    members = [make_cab_member(cab, username=n) for n in ("bea", "ben", "bob", "bill")]
+    waiting = change_in(
+        "authorization", change=ready_change(by=agent, assignment_group=team), agent=agent
+    )
+    vote_at_once(waiting, members[:2])  # two of four: exactly the quorum
+    change = Change.objects.get(pk=waiting.pk)
+    assert (change.status, change.cab_decision) == ("scheduled", "approved")
+    assert AuditEvent.objects.filter(ticket_id=change.pk, transition="schedule").count() == 1
