@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from incidents import services as incident_services
 from incidents.models import Incident
+from problems import services as problem_services
 from tests.factories import TeamFactory, make_agent, make_end_user
 
 PASSWORD = "pass-word-123"
@@ -44,8 +45,16 @@ def test_an_end_user_reports_a_problem_an_agent_resolves_it_and_the_user_confirm
     live_server, page: Page
 ):
     team = TeamFactory(name="Service Desk")
-    make_agent(team, username="alice", first_name="Alice", last_name="Archer")
+    agent = make_agent(team, username="alice", first_name="Alice", last_name="Archer")
     make_end_user(username="eve", first_name="Eve", last_name="Adams")
+    problem = problem_services.problem_create(by=agent, title="Printer jams", assignment_group=team)
+    problem_services.problem_mark_known_error(
+        problem=problem_services.problem_investigate(problem=problem, by=agent),
+        by=agent,
+        root_cause="Worn rollers",
+        workaround="Use the printer on floor 2 meanwhile.",
+        publication="public",
+    )
     base = live_server.url
 
     with screenshot_on_failure(page, "portal-journey"):
@@ -53,6 +62,13 @@ def test_an_end_user_reports_a_problem_an_agent_resolves_it_and_the_user_confirm
         expect(page).to_have_url(f"{base}/portal/")
         page.get_by_role("link", name="Report a problem").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Report a problem")
+        page.get_by_label("What is wrong?").fill("Printer on floor 3 jams")
+        # While typing, a matching public known error is suggested with its workaround.
+        page.get_by_label("What is wrong?").fill("printer jams")
+        suggestion = page.locator("#suggestions .portal-suggestion")
+        expect(suggestion).to_have_count(1)
+        suggestion.locator("summary").click()
+        expect(suggestion).to_contain_text("Use the printer on floor 2 meanwhile.")
         page.get_by_label("What is wrong?").fill("Printer on floor 3 jams")
         page.get_by_label("Tell us more").fill("It jams on **every** page.")
         page.get_by_label("I cannot work").check()
