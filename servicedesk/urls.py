@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("servicedesk.core.api.urls")),
     path("portal/", include("servicedesk.portal.urls")),
+    path("", include("notifications.urls")),
     path("incidents/", include("incidents.urls")),
     path("requests/", include("service_requests.urls")),
     path("changes/", include("changes.urls")),

@@ -76,17 +76,21 @@ def audit_record(
     to_status: str = "",
     internal: bool = False,
 ) -> AuditEvent:
-    """Append one event to the ticket's history."""
-    return AuditEvent.objects.create(
-        ticket_id=ticket.pk,
-        actor=actor,
-        action=action,
-        changes=dict(changes or {}),
-        note=note,
-        transition=transition,
-        from_status=from_status,
-        to_status=to_status,
-        internal=internal,
+    """Append one event to the ticket's history, and its outbox event (same transaction)."""
+    from notifications.outbox import record_audit_event
+
+    return record_audit_event(
+        AuditEvent.objects.create(
+            ticket_id=ticket.pk,
+            actor=actor,
+            action=action,
+            changes=dict(changes or {}),
+            note=note,
+            transition=transition,
+            from_status=from_status,
+            to_status=to_status,
+            internal=internal,
+        )
     )
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "problems",
     "changes",
     "service_requests",
+    "notifications",
     "reports",
     "knowledge",
 ]
@@ -174,6 +175,28 @@ vars().update(env.email_url_config(env_or("EMAIL_URL", "consolemail://")))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Service Desk <servicedesk@localhost>")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
+# --- Notifications, email-to-ticket and webhooks ------------------------------------
+# The site's address as people reach it: links in emails point there.
+SERVICEDESK_BASE_URL = env_or("SERVICEDESK_BASE_URL", "http://127.0.0.1:8000")
+# Where replies to notifications go (the inbound mailbox's address); none by default.
+NOTIFICATIONS_REPLY_TO = env.str("NOTIFICATIONS_REPLY_TO", default="")
+# The domain of our Message-IDs (default: DEFAULT_FROM_EMAIL's domain).
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = env.str("NOTIFICATIONS_MESSAGE_ID_DOMAIN", default="")
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_RETRY_BACKOFF_SECONDS = env.int("NOTIFICATIONS_RETRY_BACKOFF_SECONDS", default=60)
+# The mailbox read into tickets: maildir:///path or imaps://user:password@host/INBOX; off if empty.
+INBOUND_MAIL_URL = env.str("INBOUND_MAIL_URL", default="")
+INBOUND_MAIL_POLL_SECONDS = env.int("INBOUND_MAIL_POLL_SECONDS", default=60)
+# Username that mail from unknown senders is filed for; empty refuses unknown senders.
+INBOUND_MAIL_DEFAULT_REQUESTER = env.str("INBOUND_MAIL_DEFAULT_REQUESTER", default="")
+INBOUND_MAIL_MAX_BYTES = env.int("INBOUND_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+# More of our own addresses (besides DEFAULT_FROM_EMAIL, SERVER_EMAIL and the Reply-To).
+INBOUND_MAIL_OWN_ADDRESSES = env.list("INBOUND_MAIL_OWN_ADDRESSES", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BACKOFF_SECONDS = env.int("WEBHOOK_RETRY_BACKOFF_SECONDS", default=30)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=10)
+
 # --- Celery -----------------------------------------------------------------------
 CELERY_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = env_or("CELERY_BROKER_URL", "filesystem://")
@@ -218,6 +241,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-expired-incident-resolutions": {
         "task": "incidents.tasks.close_expired_resolutions",
         "schedule": 15 * 60,
+    },
+    # Outbox events and deliveries the broker did not get at commit time, and due retries.
+    "notifications-redispatch-pending": {
+        "task": "notifications.tasks.redispatch_pending",
+        "schedule": 60,
+        "options": {"expires": 60},
     },
 }
 

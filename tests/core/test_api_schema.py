@@ -15,6 +15,8 @@ from schemathesis.checks import not_a_server_error
 from changes import services as change_services
 from changes.models import Change, FreezePeriod, StandardChangeTemplate
 from incidents.models import Incident
+from notifications import services as notification_services
+from notifications.models import InAppNotification, OutboxEvent, WebhookSubscription
 from problems import services as problem_services
 from problems.models import Problem
 from service_requests.models import CatalogItem, FulfilmentTask, ServiceRequest
@@ -119,6 +121,8 @@ MODELS = {
     "catalog-items": CatalogItem.objects.all(),
     "fulfilment-tasks": FulfilmentTask.objects.all(),
     "tickets": Ticket.objects.all(),
+    "webhooks": WebhookSubscription.objects.all(),
+    "notifications": InAppNotification.objects.all(),
     "canned-replies": CannedReply.objects.all(),
     "attachments": Attachment.objects.all(),
     "changes": Change.objects.all(),
@@ -186,7 +190,14 @@ def admin_token(in_process_requests, settings, tmp_path) -> str:
         by=incident.requester,
         upload=SimpleUploadedFile("notes.txt", b"fuzz me", content_type="text/plain"),
     )
-    return Token.objects.create(user=make_admin(username=FUZZER)).key
+    notification_services.webhook_subscription_create(
+        by=None, name="Fuzz", url="https://hooks.example.com/desk", event_types=["*"]
+    )
+    fuzzer = make_admin(username=FUZZER)
+    InAppNotification.objects.create(
+        user=fuzzer, event=OutboxEvent.objects.order_by("pk").first(), title="Fuzz me"
+    )
+    return Token.objects.create(user=fuzzer).key
 
 
 # The WSGI test transport never closes streamed downloads; real servers do.

@@ -33,6 +33,7 @@ v1 = [
     ),
     *router.urls,
     path("", include("incidents.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include("service_requests.api.urls")),
     path("", include("changes.api.urls")),
     path("", include("problems.api.urls")),
