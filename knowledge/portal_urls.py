@@ -6,6 +6,6 @@ from . import views
 
 urlpatterns = [
     path("answers/", views.portal_search, name="answers"),
-    path("answers/<int:pk>/", views.portal_article, name="article"),
-    path("answers/<int:pk>/vote/", views.portal_vote, name="article-vote"),
+    path("answers/<id:pk>/", views.portal_article, name="article"),
+    path("answers/<id:pk>/vote/", views.portal_vote, name="article-vote"),
 ]

@@ -8,5 +8,5 @@ app_name = "knowledge"
 urlpatterns = [
     path("", views.article_list, name="list"),
     path("new/", views.article_new, name="new"),
-    path("<int:pk>/", views.article_edit, name="edit"),
+    path("<id:pk>/", views.article_edit, name="edit"),
 ]

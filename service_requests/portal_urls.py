@@ -6,10 +6,10 @@ from . import portal_views
 
 urlpatterns = [
     path("catalog/", portal_views.catalog, name="catalog"),
-    path("catalog/<int:pk>/", portal_views.order, name="catalog-item"),
+    path("catalog/<id:pk>/", portal_views.order, name="catalog-item"),
     path("requests/", portal_views.my_requests, name="requests"),
-    path("requests/<int:pk>/", portal_views.request_detail, name="request-detail"),
-    path("requests/<int:pk>/reply/", portal_views.request_reply, name="request-reply"),
-    path("requests/<int:pk>/<slug:name>/", portal_views.request_action, name="request-action"),
+    path("requests/<id:pk>/", portal_views.request_detail, name="request-detail"),
+    path("requests/<id:pk>/reply/", portal_views.request_reply, name="request-reply"),
+    path("requests/<id:pk>/<slug:name>/", portal_views.request_action, name="request-action"),
     path("approvals/", portal_views.approvals, name="approvals"),
 ]

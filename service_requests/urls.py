@@ -7,11 +7,11 @@ from . import views
 app_name = "requests"
 urlpatterns = [
     path("", views.request_list, name="list"),
-    path("<int:pk>/", views.request_detail, name="detail"),
-    path("<int:pk>/transitions/<slug:name>/", views.request_transition, name="transition"),
-    path("<int:pk>/reply/", views.request_reply, name="reply"),
+    path("<id:pk>/", views.request_detail, name="detail"),
+    path("<id:pk>/transitions/<slug:name>/", views.request_transition, name="transition"),
+    path("<id:pk>/reply/", views.request_reply, name="reply"),
     path("tasks/", views.task_queue, name="tasks"),
-    path("tasks/<int:pk>/transitions/<slug:name>/", views.task_transition, name="task-transition"),
+    path("tasks/<id:pk>/transitions/<slug:name>/", views.task_transition, name="task-transition"),
     path("new/", views.order_pick, name="new"),
-    path("new/<int:item_id>/", views.order_for, name="order"),
+    path("new/<id:item_id>/", views.order_for, name="order"),
 ]

@@ -11,7 +11,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Service desk core")
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
+        from .converters import IdConverter
         from .roles import sync_role_groups
+
+        # <id:pk> in every URLconf: ids bounded to the database's integers (a huge one is 404).
+        register_converter(IdConverter, "id")
 
         # Permissions exist only after migrate has run, so the role groups follow it.
         post_migrate.connect(sync_role_groups, dispatch_uid="core.sync_role_groups")

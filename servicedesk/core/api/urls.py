@@ -27,7 +27,7 @@ v1 = [
     path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),
     path("me/", views.MeView.as_view(), name="me"),
     path(
-        "attachments/<int:pk>/download/",
+        "attachments/<id:pk>/download/",
         AttachmentDownloadView.as_view(),
         name="attachment-download",
     ),
