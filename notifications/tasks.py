@@ -36,3 +36,11 @@ def redispatch_pending(older_than_seconds: int | None = None) -> dict[str, int]:
         else timedelta(seconds=older_than_seconds)
     )
     return services.redispatch_pending(grace=grace)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def fetch_inbound_mail(limit: int | None = None) -> dict[str, int]:
+    """Read the mailbox of INBOUND_MAIL_URL into tickets and replies (beat); off when unset."""
+    from .inbound import fetch_mailbox
+
+    return fetch_mailbox(limit=limit)

@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60,
         "options": {"expires": 60},
     },
+    "notifications-fetch-inbound-mail": {
+        "task": "notifications.tasks.fetch_inbound_mail",
+        "schedule": INBOUND_MAIL_POLL_SECONDS,
+        "options": {"expires": INBOUND_MAIL_POLL_SECONDS},
+    },
 }
 
 # --- Cache ------------------------------------------------------------------------
