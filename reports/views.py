@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from servicedesk.core import permissions
 from servicedesk.core.filters import AnyTicketFilter
-from servicedesk.core.search import MAX_QUERY_LENGTH
+from servicedesk.core.search import clean_query
 
 from . import exports, selectors, tables
 from .forms import ReportFilterForm
@@ -24,7 +24,7 @@ def search(request: HttpRequest) -> HttpResponse:
     """One search box over every practice; results grouped by practice, best first."""
     if not permissions.is_agent(request.user):
         raise PermissionDenied
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = clean_query(request.GET.get("q"))
     groups = selectors.search_results(request.user, query) if query else []
     return render(
         request,

@@ -43,6 +43,11 @@ def ticket_search_vector() -> SearchVector:
     )
 
 
+def clean_query(query: str | None) -> str:
+    """The query as searched: no NUL (PostgreSQL refuses it in text), trimmed, bounded."""
+    return (query or "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+
+
 def comment_search_vector() -> SearchVector:
     """The vector of a comment's body; its GIN index is built on exactly this expression."""
     return SearchVector("body", config=SEARCH_CONFIG)
@@ -82,7 +87,7 @@ def search_tickets(
         qs = queryset
     else:
         qs = permissions.visible_tickets(user, queryset)
-    text = (query or "").strip()[:MAX_QUERY_LENGTH]
+    text = clean_query(query)
     if not text:
         return qs.none()
     comments = _comments_of_ticket(user)
@@ -131,9 +136,7 @@ def with_headlines(queryset: QuerySet[Ticket], query: str) -> QuerySet[Ticket]:
     """Add ``title_headline`` and ``description_headline`` (PostgreSQL; raw marked text)."""
     if not uses_full_text():
         return queryset
-    search_query = SearchQuery(
-        query.strip()[:MAX_QUERY_LENGTH], search_type="websearch", config=SEARCH_CONFIG
-    )
+    search_query = SearchQuery(clean_query(query), search_type="websearch", config=SEARCH_CONFIG)
     options = {"start_sel": _START, "stop_sel": _STOP, "config": SEARCH_CONFIG}
     return queryset.annotate(
         title_headline=SearchHeadline("title", search_query, highlight_all=True, **options),

@@ -148,3 +148,12 @@ def test_the_search_is_served_by_the_gin_indexes(admin_user):
 
     assert "ticket_search_gin" in plan
     assert "comment_search_gin" in plan
+
+
+def test_a_nul_in_the_query_is_ignored_not_a_server_error(client, agent):
+    make_incident(title="Keyboard", description="")
+    client.force_login(agent)
+
+    response = client.get(reverse("reports:search"), {"q": "key\x00board"})
+
+    assert response.status_code == 200
