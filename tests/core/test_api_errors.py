@@ -264,3 +264,16 @@ def test_the_browsable_api_renders_for_a_signed_in_admin(client, admin_user, pat
 
     assert response.status_code == status
     assert response["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_an_id_beyond_any_database_integer_in_a_body_is_400(api_as, agent, team):
+    from tests.factories import make_incident
+
+    incident = make_incident(assignment_group=team)
+    response = api_as(agent).patch(
+        f"/api/v1/incidents/{incident.pk}/", {"problem": 10**30}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] in {"out_of_range", "invalid"}
+    incident.refresh_from_db()
+    assert incident.related_problem_id is None

@@ -17,6 +17,7 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -95,6 +96,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = flatten_errors(exc.fields)
         return Response(
             error_body(exc.status_code, exc.code, exc.message, errors), status=exc.status_code
+        )
+    if isinstance(exc, OverflowError | DataError):
+        # A number or a string the database cannot hold came from the request (e.g. a
+        # 30-digit id in a body): that is bad input, not a server error.
+        set_rollback()
+        message = _("A value in the request is out of range.")
+        return Response(
+            error_body(status.HTTP_400_BAD_REQUEST, "out_of_range", message, {}),
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=get_error_detail(exc))
