@@ -113,17 +113,20 @@ def test_an_admin_reads_a_user_with_roles_and_teams(as_user, admin_user, lead, t
     }
 
 
-@pytest.mark.parametrize("path", ["999999/", "0/", "99999999999999999999999/"])
-def test_an_unknown_user_is_404(as_user, admin_user, path):
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [
+        ("999999/", "No User matches the given query."),
+        ("0/", "No User matches the given query."),
+        # Longer than any id can be: no route takes it.
+        ("99999999999999999999999/", "Not found."),
+    ],
+)
+def test_an_unknown_user_is_404(as_user, admin_user, path, detail):
     response = as_user(admin_user).get(URL + path)
 
     assert response.status_code == 404
-    assert response.json() == {
-        "status": 404,
-        "code": "not_found",
-        "detail": "No User matches the given query.",
-        "errors": {},
-    }
+    assert response.json() == {"status": 404, "code": "not_found", "detail": detail, "errors": {}}
 
 
 def test_a_non_numeric_id_is_a_json_404(as_user, admin_user):
