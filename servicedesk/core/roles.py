@@ -89,6 +89,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             for action in ("add", "change", "view")
         ],
         "core.view_auditevent",
+        # Knowledge articles, their votes and the requesters' satisfaction ratings.
+        "knowledge.add_article",
+        "knowledge.change_article",
+        "knowledge.view_article",
+        "knowledge.view_articlevote",
+        "portal.view_satisfactionrating",
         # Incident categories and the routing rules that send new incidents to teams.
         *[
             f"incidents.{a}_{m}"

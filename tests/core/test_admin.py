@@ -68,6 +68,9 @@ ROLE_ADMIN_CAN_VIEW = {
     "core.ticketlink",
     "core.user",
     "core.watcher",
+    "knowledge.article",
+    "knowledge.articlevote",
+    "portal.satisfactionrating",
     "incidents.category",
     "incidents.incident",
     "incidents.routingrule",
@@ -78,11 +81,20 @@ ROLE_ADMIN_CAN_VIEW = {
 }
 ROLE_ADMIN_CAN_ADD = ROLE_ADMIN_CAN_VIEW - {
     "auth.group",
+    "knowledge.articlevote",
+    "portal.satisfactionrating",
     "core.attachment",
     "core.auditevent",
     "core.ticket",
 }
-SUPERUSER_CANNOT_ADD = {"core.attachment", "core.auditevent", "core.numbersequence", "core.ticket"}
+SUPERUSER_CANNOT_ADD = {
+    "core.attachment",
+    "core.auditevent",
+    "core.numbersequence",
+    "core.ticket",
+    "knowledge.articlevote",
+    "portal.satisfactionrating",
+}
 REGISTERED = sorted(f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry)
 
 
@@ -183,6 +195,8 @@ def test_the_admin_index_lists_every_practice_for_a_service_desk_admin(admin_use
         "problems",
         "changes",
         "service_requests",
+        "knowledge",
+        "portal",
     }
 
 
