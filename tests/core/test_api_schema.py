@@ -23,8 +23,8 @@ from service_requests.models import CatalogItem, FulfilmentTask, ServiceRequest
 from servicedesk.core import services
 from servicedesk.core.models import (
     Attachment,
-    CannedReply,
     BusinessCalendar,
+    CannedReply,
     CIRelationship,
     ConfigurationItem,
     Service,

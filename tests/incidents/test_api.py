@@ -80,6 +80,7 @@ def test_filters_and_ordering(api_as, agent, team):
     low = make_incident(assignment_group=team, impact=3, urgency=3, title="Mouse squeaks")
     high = make_incident(assignment_group=team, impact=1, urgency=1, title="Mail down")
     client = api_as(agent)
+
     def numbers(query):
         response = client.get(URL + query)
         assert response.status_code == 200, response.json()
