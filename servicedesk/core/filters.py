@@ -6,6 +6,7 @@ unknown choice or an unknown ordering is a 400 with field errors, never a 500.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -121,6 +122,19 @@ class ConfigurationItemFilter(filters.FilterSet):
         return _search_name(queryset, name, value)
 
 
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 instant, compared in UTC.
+
+    Python accepts offsets up to ±23:59 but PostgreSQL only up to ±15:59, so the value is
+    converted before it reaches the database.
+    """
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
 class TicketFilter(filters.FilterSet):
     """Tickets of any practice: the filters of every ticket list, UI and API alike.
 
@@ -143,10 +157,10 @@ class TicketFilter(filters.FilterSet):
         distinct=False,
         method="filter_configuration_item",
     )
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = UtcDateTimeFilter(field_name="updated_at", lookup_expr="lt")
     search = filters.CharFilter(method="filter_search", max_length=200)
     ordering = OrderingFilter(
         fields=(

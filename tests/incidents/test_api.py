@@ -332,3 +332,12 @@ def test_an_end_user_cannot_run_agent_transitions(api_as, end_user, incident):
     response = api_as(end_user).post(url(incident, "transitions/start/"), {})
     assert response.status_code == 403
     assert make_end_user() is not None
+
+
+def test_a_date_filter_with_an_offset_postgresql_cannot_store_still_works(api_as, agent, incident):
+    # +20:41 is a valid ISO 8601 offset for Python, out of range for PostgreSQL.
+    client = api_as(agent)
+    response = client.get(URL + "?updated_after=2000-01-01T00:00:00%2B20:41")
+    assert response.status_code == 200
+    assert [row["number"] for row in response.json()["results"]] == [incident.number]
+    assert client.get(URL + "?created_before=2000-01-01T00:00:00%2B20:41").json()["count"] == 0
