@@ -86,16 +86,19 @@ def test_a_committed_change_is_delivered_right_after_commit(team, agent, outbox)
 
 @contextlib.contextmanager
 def broker_at(url: str):
-    """Point the Celery app at another broker, for real (not eager), then back."""
+    """Point the Celery app's publishing at another broker, for real (not eager), then back.
+
+    The write URL, because a CELERY_BROKER_URL in the environment wins over conf.broker_url.
+    """
     conf = app.conf
-    saved = conf.broker_url, conf.task_always_eager
-    conf.broker_url, conf.task_always_eager = url, False
+    saved = conf.broker_write_url, conf.task_always_eager
+    conf.broker_write_url, conf.task_always_eager = url, False
     app._pool = None  # the connection pools were made for the old URL
     app.amqp._producer_pool = None
     try:
         yield
     finally:
-        conf.broker_url, conf.task_always_eager = saved
+        conf.broker_write_url, conf.task_always_eager = saved
         app._pool = None
         app.amqp._producer_pool = None
 
