@@ -26,7 +26,7 @@ AGENT_TICKET_URL_NAMES: dict[str, tuple[str, ...]] = {
     "request": ("service_requests:detail", "requests:detail"),
 }
 PORTAL_TICKET_URL_NAMES: dict[str, tuple[str, ...]] = {
-    "incident": ("portal:incident-detail",),
+    "incident": ("portal:incident",),
     "problem": (),
     "change": (),
     "request": ("portal:request-detail",),

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from servicedesk.core import permissions
 from servicedesk.core.api.permissions import IsServiceDeskAdmin
 from servicedesk.core.api.views import ReadCreateUpdateViewSet
+from servicedesk.core.converters import ID_REGEX
 
 from .. import services
 from ..choices import WebhookDeliveryStatus
@@ -140,7 +141,7 @@ class InAppNotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = InAppNotificationSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = InAppNotificationFilter
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self) -> QuerySet[InAppNotification]:
         return (

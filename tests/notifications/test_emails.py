@@ -115,6 +115,9 @@ def test_creation_confirms_to_the_requester_and_tells_the_team(team, end_user, c
         f"[{ticket.number}] We received your request: {ticket.title}"
     )
     assert f"gave it the number {ticket.number}" in to[end_user.email].body
+    # Links lead the requester to the portal's page of the ticket, agents to theirs.
+    assert f"http://127.0.0.1:8000/portal/issues/{ticket.pk}/" in to[end_user.email].body
+    assert f"http://127.0.0.1:8000/incidents/{ticket.pk}/" in to[member.email].body
     assert to[member.email].subject == f"[{ticket.number}] New ticket: {ticket.title}"
     assert "A new ticket arrived for your team." in to[member.email].body
 

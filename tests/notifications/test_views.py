@@ -211,3 +211,11 @@ def test_the_api_lists_and_marks_the_callers_notifications(agent, other_agent, n
     assert api(other_agent).post(f"/api/v1/notifications/{notified[1].pk}/read/").status_code == 404
     assert client.post("/api/v1/notifications/read-all/").json() == {"marked_read": 2}
     assert api(other_agent).get("/api/v1/notifications/").json()["count"] == 0
+
+
+def test_an_id_too_large_for_the_database_is_a_404(agent, admin_user):
+    huge = "9" * 23
+    assert signed_in(agent).post(f"/notifications/{huge}/read/").status_code == 404
+    assert api(agent).post(f"/api/v1/notifications/{huge}/read/").status_code == 404
+    assert api(admin_user).get(f"/api/v1/webhooks/{huge}/").status_code == 404
+    assert api(admin_user).get(f"/api/v1/webhooks/{huge}/deliveries/").status_code == 404
