@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django_filters import rest_framework as filters
 
-from servicedesk.core.filters import OrderingFilter, TicketFilter
+from servicedesk.core.filters import OrderingFilter, TicketFilter, UtcDateTimeFilter
 from servicedesk.core.models import Service
 
 from .choices import CABDecision, ChangeStatus, ChangeType, RiskLevel
@@ -28,8 +28,8 @@ class ChangeFilter(TicketFilter):
     affected_service = filters.ModelChoiceFilter(
         queryset=Service.objects.all(), method="filter_affected_service"
     )
-    window_after = filters.IsoDateTimeFilter(field_name="planned_end", lookup_expr="gt")
-    window_before = filters.IsoDateTimeFilter(field_name="planned_start", lookup_expr="lt")
+    window_after = UtcDateTimeFilter(field_name="planned_end", lookup_expr="gt")
+    window_before = UtcDateTimeFilter(field_name="planned_start", lookup_expr="lt")
     ordering = OrderingFilter(
         fields=(
             "number",
@@ -59,8 +59,8 @@ class ChangeFilter(TicketFilter):
 class FreezePeriodFilter(filters.FilterSet):
     """Freezes that overlap a range: ``ends_after`` and ``starts_before``."""
 
-    ends_after = filters.IsoDateTimeFilter(field_name="end", lookup_expr="gt")
-    starts_before = filters.IsoDateTimeFilter(field_name="start", lookup_expr="lt")
+    ends_after = UtcDateTimeFilter(field_name="end", lookup_expr="gt")
+    starts_before = UtcDateTimeFilter(field_name="start", lookup_expr="lt")
     ordering = OrderingFilter(fields=("start", "end", "name"))
 
     class Meta:
