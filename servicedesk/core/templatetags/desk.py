@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -40,3 +42,27 @@ def local_time(value: datetime | None) -> SafeString:
         local.tzname(),
         formats.date_format(local, "Y-m-d H:i"),
     )
+
+
+# Parameters of a list's page that choose which rows a page shows, not which rows match.
+PAGE_PARAMETERS = ("page",)
+
+
+@register.simple_tag
+def export_url(practice: str, query: QueryDict | str = "") -> str:
+    """The CSV export of a ticket list: its filters (``query``) without the page, and the practice.
+
+    ``query`` is the list's ``request.GET`` or its query string; empty fields are left out.
+    """
+    params = QueryDict(query) if isinstance(query, str) else query
+    kept = QueryDict(mutable=True)
+    for key, values in params.lists():
+        if key in PAGE_PARAMETERS or key == "practice":
+            continue
+        values = [value for value in values if value != ""]
+        if values:
+            kept.setlist(key, values)
+    if practice:
+        kept["practice"] = practice
+    url = reverse("reports:export-tickets")
+    return f"{url}?{kept.urlencode()}" if kept else url
