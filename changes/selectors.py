@@ -14,6 +14,7 @@ from servicedesk.core.models import AuditEvent, Membership
 
 from . import permissions
 from .choices import CABDecision, ChangeStatus, ChangeType
+from .filters import ChangeFilter
 from .models import CABVote, Change, FreezePeriod
 
 # What the calendar shows: changes that hold (or held) their window.
@@ -23,6 +24,8 @@ CALENDAR_STATUSES = (
     ChangeStatus.REVIEW,
     ChangeStatus.CLOSED,
 )
+# The ``queue`` of the change list's query that means the CAB queue.
+CAB_QUEUE = "cab"
 LIST_DEFERRED_FIELDS = (
     "description",
     "priority_override_reason",
@@ -43,6 +46,20 @@ def change_list(user: Any) -> QuerySet[Change]:
         .defer(*LIST_DEFERRED_FIELDS)
         .order_by("-created_at", "-pk")
     )
+
+
+def change_filterset(user: Any, params: Any, request: Any = None) -> ChangeFilter:
+    """The change list's FilterSet on ``params``: the list page and its CSV export use it.
+
+    ``queue=cab`` starts from the CAB queue (changes awaiting one of the user's boards)
+    instead of every change the user may see. The search keeps to the scoped rows and
+    public comments, as the board sees changes beyond the ticket core's scope.
+    """
+    if params and params.get("queue") == CAB_QUEUE:
+        rows = permissions.visible_changes(user, awaiting_decision(user))
+    else:
+        rows = change_list(user)
+    return ChangeFilter(params, queryset=rows)
 
 
 def change_detail(user: Any) -> QuerySet[Change]:

@@ -78,7 +78,7 @@ def _form_error(form: Any) -> str:
 def change_list(request: HttpRequest) -> HttpResponse:
     """Every change the user may see: filters, sorting and pages (a fixed number of queries)."""
     _require_access(request.user)
-    filterset = ChangeFilter(request.GET or None, queryset=selectors.change_list(request.user))
+    filterset = selectors.change_filterset(request.user, request.GET or None)
     if filterset.is_bound and not filterset.is_valid():
         rows = Change.objects.none()
     else:

@@ -68,11 +68,11 @@ from .forms import (
     team_agents,
 )
 from .models import Category, Incident
+from .selectors import DEFAULT_ORDERING, incident_filterset
 
 # The saved filters of this list are kept under this name.
 LIST_NAME = "incidents"
 PAGE_SIZE = 25
-DEFAULT_ORDERING = "-updated_at"
 # Sortable columns: (column, ordering field, direction of the first click).
 SORTABLE_COLUMNS = {
     "number": ("number", ""),
@@ -147,15 +147,6 @@ def error_text(exc: ApplicationError) -> str:
 # --- the list ---------------------------------------------------------------------------------
 
 
-def list_queryset(user: Any) -> QuerySet[Incident]:
-    """The incidents ``user`` may see, with what a list row shows joined in."""
-    return (
-        permissions.visible_tickets(user, Incident.objects.all())
-        .select_related("requester", "assignee", "assignment_group")
-        .defer(*selectors.LIST_DEFERRED_FIELDS, "resolution_notes")
-    )
-
-
 def current_ordering(params: QueryDict) -> str:
     return (params.get("ordering") or DEFAULT_ORDERING).split(",")[0].strip()
 
@@ -206,7 +197,7 @@ def list_context(request: HttpRequest) -> dict[str, Any]:
     params = request.GET.copy()
     if not params.get("ordering"):
         params["ordering"] = DEFAULT_ORDERING
-    filterset = IncidentFilter(params, queryset=list_queryset(user), request=request)
+    filterset = incident_filterset(user, params, request)
     queryset = filterset.qs  # invalid parameters are reported and left out
     if not queryset.ordered:
         queryset = queryset.order_by(DEFAULT_ORDERING, "-pk")

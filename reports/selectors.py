@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count
+from django_filters import FilterSet
 
+from changes.selectors import change_filterset
+from incidents.selectors import incident_filterset
+from problems.filters import ProblemFilter
+from problems.models import Problem
+from service_requests.selectors import request_filterset
 from servicedesk.core import permissions, search
 from servicedesk.core.choices import Practice
+from servicedesk.core.filters import AnyTicketFilter
 from servicedesk.core.models import Ticket
 from servicedesk.core.selectors import LIST_DEFERRED_FIELDS
 
@@ -66,19 +74,42 @@ def _excerpt(text: str, length: int = 200) -> str:
     return text if len(text) <= length else text[:length] + "…"
 
 
-def export_tickets(user: Any, filterset_class: type, params: Any, request: Any = None):
-    """The filtered tickets ``user`` may see, for a streamed export, or the invalid filterset.
-
-    Returns ``(queryset, None)`` or ``(None, errors)``; the filters are the list's own
-    FilterSet, so an export holds exactly the rows of the list it was started from.
-    """
-    base = (
-        permissions.visible_tickets(user)
-        .select_related("requester", "assignee", "assignment_group", "service")
-        .defer("description", "priority_override_reason")
-        .order_by("-created_at", "-pk")
+def _problem_filterset(user: Any, params: Any, request: Any = None) -> ProblemFilter:
+    return ProblemFilter(
+        params,
+        queryset=permissions.visible_tickets(user, Problem.objects.all()).order_by(
+            "-created_at", "-pk"
+        ),
+        request=request,
     )
-    filterset = filterset_class(params, queryset=base, request=request)
+
+
+def _any_ticket_filterset(user: Any, params: Any, request: Any = None) -> AnyTicketFilter:
+    rows = permissions.visible_tickets(user).order_by("-created_at", "-pk")
+    return AnyTicketFilter(params, queryset=rows, request=request)
+
+
+# Each practice's list builds its FilterSet (filters and the user's scope) with one of
+# these; the export builds it the same way, so a list's CSV holds exactly its rows.
+LIST_FILTERSETS: dict[str, Callable[..., FilterSet]] = {
+    Practice.INCIDENT: incident_filterset,
+    Practice.PROBLEM: _problem_filterset,
+    Practice.CHANGE: change_filterset,
+    Practice.REQUEST: request_filterset,
+}
+
+
+def export_tickets(user: Any, params: Any, request: Any = None):
+    """The filtered tickets ``user`` may see, for a streamed export, or the filters' errors.
+
+    Returns ``(rows, None)`` or ``(None, errors)``. With a ``practice`` the rows are that
+    practice's list (its FilterSet over its scope); without one, tickets of any practice.
+    """
+    build = LIST_FILTERSETS.get(params.get("practice"), _any_ticket_filterset)
+    filterset = build(user, params, request)
     if not filterset.is_valid():
         return None, filterset.errors
-    return filterset.qs.iterator(chunk_size=exports.CHUNK_SIZE), None
+    rows = filterset.qs.select_related(
+        "requester", "assignee", "assignment_group", "service"
+    ).defer("description", "priority_override_reason")
+    return rows.iterator(chunk_size=exports.CHUNK_SIZE), None

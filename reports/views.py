@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from servicedesk.core import permissions
-from servicedesk.core.filters import AnyTicketFilter
 from servicedesk.core.search import clean_query
 
 from . import exports, selectors, tables
@@ -41,7 +40,7 @@ def export_tickets(request: HttpRequest) -> HttpResponse:
     Streamed, so that a hundred thousand rows cost no more memory than a hundred; scoped
     to what the user may see, and without descriptions or comments.
     """
-    rows, errors = selectors.export_tickets(request.user, AnyTicketFilter, request.GET, request)
+    rows, errors = selectors.export_tickets(request.user, request.GET, request)
     if errors is not None:
         return HttpResponseBadRequest(errors.as_text(), content_type="text/plain; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -29,7 +29,7 @@ from servicedesk.core.models import Team
 
 from . import permissions, selectors, services
 from .choices import OPEN_TASK_STATUSES, ServiceRequestStatus, TaskStatus
-from .filters import FulfilmentTaskFilter, ServiceRequestFilter
+from .filters import FulfilmentTaskFilter
 from .forms import (
     CommentForm,
     EmptyForm,
@@ -148,9 +148,7 @@ def transition_forms(
 def request_list(request: HttpRequest) -> HttpResponse:
     """Requests in the agent's scope: filters, sorting and pages, a fixed number of queries."""
     require_agent(request)
-    filterset = ServiceRequestFilter(
-        request.GET or None, queryset=selectors.request_list(request.user)
-    )
+    filterset = selectors.request_filterset(request.user, request.GET or None)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
