@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from servicedesk.core import permissions, selectors
+from servicedesk.core import permissions
 from servicedesk.core import services as core_services
 from servicedesk.core.choices import Priority, SLAState
 from servicedesk.core.errors import ApplicationError, NotPermitted, StaleVersion, ValidationFailed
