@@ -29,7 +29,7 @@ from incidents.models import Incident
 from problems.models import Problem
 from service_requests.models import ServiceRequest
 from servicedesk.core import permissions
-from servicedesk.core.models import Team
+from servicedesk.core.models import Team, Ticket
 
 # The most rows a "top" table shows.
 TOP = 10
@@ -224,6 +224,78 @@ def fulfilment_times(user: Any, period: Period) -> list[dict[str, Any]]:
     return [
         {"key": row["catalog_item__name"], "requests": row["requests"], "mean": row["mean"]}
         for row in rows
+    ]
+
+
+# The current score of a ticket's rating (one rating per ticket: the latest wins).
+SCORE = "satisfaction_rating__score"
+SCORES = range(1, 6)
+# Scores that count as satisfied.
+SATISFIED_FROM = 4
+
+
+def rated_in(user: Any, period: Period) -> QuerySet[Ticket]:
+    """Tickets in the user's scope (and team) whose current rating was given in the period.
+
+    A rating belongs to the day it was given (or last changed), not to the day its ticket
+    was created: a survey answered this week counts this week.
+    """
+    return _scoped(user, period).filter(
+        satisfaction_rating__updated_at__gte=period.since,
+        satisfaction_rating__updated_at__lt=period.until,
+    )
+
+
+def satisfaction_summary(user: Any, period: Period) -> dict[str, Any]:
+    """How many ratings, their mean score and the share of satisfied ones: one query."""
+    figures = rated_in(user, period).aggregate(
+        ratings=Count("pk"),
+        average=Avg(SCORE),
+        satisfied=Count("pk", filter=Q(**{f"{SCORE}__gte": SATISFIED_FROM})),
+    )
+    figures["satisfied_share"] = _share(figures["satisfied"], figures["ratings"])
+    return figures
+
+
+def satisfaction_distribution(user: Any, period: Period) -> list[dict[str, Any]]:
+    """Ratings per score, every score from 1 to 5 (zero where none): one grouped query."""
+    counts = dict(
+        rated_in(user, period)
+        .order_by()
+        .values_list(SCORE)
+        .annotate(n=Count("pk"))
+        .values_list(SCORE, "n")
+    )
+    total = sum(counts.values())
+    return [
+        {
+            "score": score,
+            "ratings": counts.get(score, 0),
+            "share": _share(counts.get(score, 0), total),
+        }
+        for score in SCORES
+    ]
+
+
+SATISFACTION_GROUPS = {
+    "practice": "practice",
+    "team": "assignment_group__name",
+    "service": "service__name",
+}
+
+
+def satisfaction_by(user: Any, period: Period, by: str) -> list[dict[str, Any]]:
+    """Ratings and mean score per practice, team or service (the most rated ones): one query."""
+    field = SATISFACTION_GROUPS[by]
+    rows = (
+        rated_in(user, period)
+        .order_by()
+        .values(field)
+        .annotate(ratings=Count("pk"), average=Avg(SCORE))
+        .order_by("-ratings", F(field).asc(nulls_last=True))[:TOP]
+    )
+    return [
+        {"key": row[field], "ratings": row["ratings"], "average": row["average"]} for row in rows
     ]
 
 

@@ -194,6 +194,75 @@ def fulfilment_times(user: Any, period: Period) -> Table:
     )
 
 
+def score(value: float | None) -> float | None:
+    """A mean score, two decimals; empty when nothing was rated."""
+    return None if value is None else round(value, 2)
+
+
+def satisfaction(user: Any, period: Period) -> Table:
+    f = metrics.satisfaction_summary(user, period)
+    return Table(
+        name="satisfaction",
+        title=_("Satisfaction: ratings given in the period"),
+        header=[_("Figure"), _("Value")],
+        rows=[
+            [str(_("Ratings")), f["ratings"]],
+            [str(_("Mean score (1 to 5)")), score(f["average"])],
+            [str(_("Satisfied, 4 or 5 (%)")), f["satisfied_share"]],
+        ],
+    )
+
+
+def satisfaction_by_score(user: Any, period: Period) -> Table:
+    return Table(
+        name="satisfaction-by-score",
+        title=_("Satisfaction: ratings per score"),
+        header=[_("Score"), _("Ratings"), _("Share (%)")],
+        rows=[
+            [r["score"], r["ratings"], r["share"]]
+            for r in metrics.satisfaction_distribution(user, period)
+        ],
+        chart="bar",
+        series=[1],
+    )
+
+
+def _satisfaction_by(
+    user: Any, period: Period, by: str, title: Promise, heading: Promise, label: Callable
+) -> Table:
+    return Table(
+        name=f"satisfaction-by-{by}",
+        title=title,
+        header=[heading, _("Ratings"), _("Mean score")],
+        rows=[
+            [label(r["key"]), r["ratings"], score(r["average"])]
+            for r in metrics.satisfaction_by(user, period, by)
+        ],
+        chart="bar",
+        series=[2],
+    )
+
+
+def _service(value: str | None) -> str:
+    return value or str(_("No service"))
+
+
+def satisfaction_by_practice(user: Any, period: Period) -> Table:
+    return _satisfaction_by(
+        user, period, "practice", _("Satisfaction by practice"), _("Practice"), _practice
+    )
+
+
+def satisfaction_by_team(user: Any, period: Period) -> Table:
+    return _satisfaction_by(user, period, "team", _("Satisfaction by team"), _("Team"), _team)
+
+
+def satisfaction_by_service(user: Any, period: Period) -> Table:
+    return _satisfaction_by(
+        user, period, "service", _("Satisfaction by service"), _("Service"), _service
+    )
+
+
 # In the order the page shows them.
 TABLES: dict[str, Callable[[Any, Period], Table]] = {
     "sla-by-practice": sla_by_practice,
@@ -206,4 +275,9 @@ TABLES: dict[str, Callable[[Any, Period], Table]] = {
     "top-problems": top_problems,
     "change-outcomes": change_outcomes,
     "fulfilment-times": fulfilment_times,
+    "satisfaction": satisfaction,
+    "satisfaction-by-score": satisfaction_by_score,
+    "satisfaction-by-practice": satisfaction_by_practice,
+    "satisfaction-by-team": satisfaction_by_team,
+    "satisfaction-by-service": satisfaction_by_service,
 }
