@@ -209,7 +209,10 @@ def test_a_dashboard_row_shows_status_priority_sla_requester_and_local_time(
 
     content = client.get(reverse("dashboard")).content.decode()
 
-    assert '<td data-label="Number" class="nowrap mono">REQ0000001</td>' in content
+    assert (
+        f'<td data-label="Number" class="nowrap mono"><a href="/requests/{ticket.pk}/">'
+        "REQ0000001</a></td>"
+    ) in content
     assert '<td data-label="Practice" class="nowrap">Service request</td>' in content
     assert '<td data-label="Status" class="nowrap">Awaiting approval</td>' in content
     assert '<span class="badge badge--p2">P2 high</span>' in content

@@ -200,7 +200,7 @@ def test_the_agent_navigation_has_incidents_and_new_incident(agent):
     assert '<a href="/incidents/new/">New incident</a>' in content
 
 
-def test_dashboard_rows_link_incidents_to_their_page(agent, team):
+def test_dashboard_rows_link_each_ticket_to_its_page(agent, team):
     incident = make_incident(title="Mail is down", assignment_group=team, assignee=agent)
     request_ticket = make_request(title="New laptop", assignment_group=team, assignee=agent)
 
@@ -210,8 +210,10 @@ def test_dashboard_rows_link_incidents_to_their_page(agent, team):
         f'<td data-label="Number" class="nowrap mono"><a href="/incidents/{incident.pk}/">'
         f"{incident.number}</a></td>"
     ) in content
-    # Practices without a page yet show the plain number.
-    assert f'<td data-label="Number" class="nowrap mono">{request_ticket.number}</td>' in content
+    assert (
+        f'<td data-label="Number" class="nowrap mono"><a href="/requests/{request_ticket.pk}/">'
+        f"{request_ticket.number}</a></td>"
+    ) in content
 
 
 # --- the list -------------------------------------------------------------------------------------
