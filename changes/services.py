@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from problems.choices import ProblemStatus
+from problems.models import Problem
 from servicedesk.core import permissions as core_permissions
 from servicedesk.core import services as core
-from servicedesk.core.choices import AuditAction
+from servicedesk.core.choices import AuditAction, LinkKind
 from servicedesk.core.errors import (
     Conflict,
     NotPermitted,
@@ -200,6 +202,43 @@ def change_create(
         **risk_values(risk_level=risk, risk_reason=risk_reason, risk_assessment=risk_assessment),
     )
     return _create(change, by=by, services=services, configuration_items=configuration_items)
+
+
+@transaction.atomic
+def change_raise_for_problem(
+    *,
+    problem: Problem,
+    by: User,
+    title: str = "",
+    change_type: str = ChangeType.NORMAL,
+) -> Change:
+    """Raise a draft change for a problem's permanent fix, linked to the problem.
+
+    The draft starts from the problem: its title, service, affected services, CIs and team,
+    and a description that cites the root cause; the planner fills in the plans and the
+    window. Only someone who works the problem may raise it.
+    """
+    if not core_permissions.can_work_ticket(by, problem):
+        raise NotPermitted(_("You do not work on this problem."))
+    if problem.status == ProblemStatus.CANCELLED:
+        raise ValidationFailed(fields={"problem": [_("The problem is cancelled.")]})
+    description = _("Permanent fix for problem %(number)s.") % {"number": problem.number}
+    if problem.root_cause.strip():
+        description += "\n\n" + _("Root cause: %(cause)s") % {"cause": problem.root_cause.strip()}
+    change = change_create(
+        by=by,
+        title=(title.strip() or _("Fix: %(title)s") % {"title": problem.title})[:200],
+        description=description,
+        change_type=change_type,
+        impact=problem.impact,
+        urgency=problem.urgency,
+        service=problem.service,
+        services=problem.affected_services.all(),
+        configuration_items=problem.configuration_items.all(),
+        assignment_group=problem.assignment_group,
+    )
+    core.link_add(source=change, target=problem, kind=LinkKind.RELATES_TO, by=by)
+    return change
 
 
 def _create(

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.choices import Impact, LinkKind, TeamKind, Urgency
-from servicedesk.core.errors import ApplicationError
 from servicedesk.core.models import ConfigurationItem, Service, Team, User
+from servicedesk.core.ticket_forms import VersionedForm
 
 from .choices import OnHoldReason, ResolutionCode
 from .models import Category
@@ -32,8 +32,8 @@ def support_teams() -> QuerySet[Team]:
 
 def team_agents(team_id: Any) -> QuerySet[User]:
     """The active members of a team, who can be assigned its incidents (none without a team)."""
-    if not team_id:
-        return User.objects.none()
+    if not str(team_id or "").isdigit() or len(str(team_id)) > 18:
+        return User.objects.none()  # no team, or no id a team could have
     return User.objects.filter(is_active=True, memberships__team_id=team_id).order_by(
         "first_name", "last_name", "username"
     )
@@ -59,32 +59,7 @@ class AgentChoiceField(forms.ModelChoiceField):
         return obj.display_name
 
 
-def apply_service_error(form: forms.BaseForm, exc: ApplicationError) -> None:
-    """Show a service's error on the form: on its fields where the form has them, else on top."""
-    placed = False
-    for field, messages in exc.fields.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
-
-
 # --- the ticket's version, carried by every form of the incident page ----------------------
-
-
-class VersionedForm(forms.Form):
-    """A form that proves which version of the ticket its user saw."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    def expected_version(self) -> int:
-        return self.cleaned_data["version"]
-
-    def service_arguments(self) -> dict[str, Any]:
-        """The service's arguments besides the ticket, the user and the version."""
-        return {}
 
 
 class ConfirmForm(VersionedForm):
@@ -192,6 +167,9 @@ class AssignForm(AssignmentFieldsMixin, VersionedForm):
         super().__init__(*args, **kwargs)
         self.teams = teams
         self.setup_assignment(teams=teams, initial_team_id=team_id)
+
+    def rebind_options(self) -> dict[str, Any]:
+        return {"teams": self.teams}
 
 
 # --- replies, links and major incidents ---------------------------------------------------
@@ -373,9 +351,11 @@ class SavedFilterForm(forms.Form):
 class BulkForm(forms.Form):
     """The selected incidents and what to do with them."""
 
-    ASSIGN, RESOLVE = "assign", "resolve"
+    ASSIGN, RESOLVE, PROBLEM = "assign", "resolve", "problem"
 
-    action = forms.ChoiceField(choices=[(ASSIGN, _("Assign")), (RESOLVE, _("Resolve"))])
+    action = forms.ChoiceField(
+        choices=[(ASSIGN, _("Assign")), (RESOLVE, _("Resolve")), (PROBLEM, _("Open a problem"))]
+    )
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

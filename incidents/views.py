@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,12 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from servicedesk.core import permissions
+from problems import selectors as problem_selectors
+from servicedesk.core import permissions, selectors
 from servicedesk.core import services as core_services
 from servicedesk.core.choices import Priority, SLAState
-from servicedesk.core.errors import ApplicationError, NotPermitted, StaleVersion, ValidationFailed
+from servicedesk.core.downloads import attachment_response
+from servicedesk.core.errors import ApplicationError, NotPermitted, ValidationFailed
 from servicedesk.core.models import (
-    Attachment,
     CannedReply,
     ConfigurationItem,
     SavedFilter,
@@ -43,7 +45,14 @@ from servicedesk.core.models import (
     User,
 )
 from servicedesk.core.priority import priority_for
-from servicedesk.core.timeline import Entry, changes_since, ticket_links, timeline
+from servicedesk.core.ticket_forms import (
+    VersionedForm,
+    apply_service_error,
+    error_text,
+    locked_at_version,
+    run_ticket_form,
+)
+from servicedesk.core.timeline import Entry, ticket_links, timeline
 
 from . import services
 from .choices import OnHoldReason, ResolutionCode
@@ -61,9 +70,7 @@ from .forms import (
     LinkForm,
     MajorForm,
     SavedFilterForm,
-    VersionedForm,
     all_agents,
-    apply_service_error,
     support_teams,
     team_agents,
 )
@@ -136,12 +143,6 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def error_text(exc: ApplicationError) -> str:
-    """A service error in one sentence: its field messages, or its message."""
-    details = [message for messages_ in exc.fields.values() for message in messages_]
-    return " ".join(details) if details else exc.message
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -295,6 +296,10 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     action = form.cleaned_data["action"]
+    if action == BulkForm.PROBLEM:
+        # The new-problem form, filled in from the selection; the agent checks it and opens it.
+        query = urlencode([("incidents", pk) for pk in form.cleaned_data["ids"][:100]])
+        return redirect(f"{reverse('problems:create')}?{query}")
     if action == BulkForm.ASSIGN:
         details = BulkAssignForm(request.POST, teams=list(support_teams()))
     else:
@@ -403,20 +408,6 @@ def detail_queryset() -> QuerySet[Incident]:
     ).prefetch_related(Prefetch("configuration_items", ConfigurationItem.objects.order_by("name")))
 
 
-def rebound(form: VersionedForm, version: int) -> VersionedForm:
-    """The user's form as they filled it in, now carrying the ticket's current version."""
-    data = form.data.copy()
-    data[form.add_prefix("version")] = str(version)
-    return type(form)(data, **form_options(form))
-
-
-def form_options(form: VersionedForm) -> dict[str, Any]:
-    options: dict[str, Any] = {"auto_id": form.auto_id}
-    if isinstance(form, AssignForm):
-        options["teams"] = form.teams
-    return options
-
-
 def detail_context(
     request: HttpRequest,
     incident: Incident,
@@ -468,6 +459,9 @@ def detail_context(
     )
     return {
         "incident": incident,
+        "problem_panel": problem_selectors.incident_problem_panel(
+            incident, user, suggest=not selectors.is_terminal(incident.practice, incident.status)
+        ),
         "entries": entries,
         "orphan": orphan,
         "latest_event": latest_event,
@@ -529,58 +523,21 @@ def run_form(
     action: Callable[[Incident, VersionedForm], str],
     anchor: str = "",
 ) -> HttpResponse:
-    """Validate ``form``, run ``action`` in one transaction; show what went wrong in place.
+    """Run one of the incident page's forms (see ``run_ticket_form``)."""
 
-    ``action`` calls the services and returns the success message. A stale version shows
-    what changed since and keeps the user's input; a domain error becomes a form error.
-    Nothing is changed in either case.
-    """
-    incident = incident_for(request, pk)
-    if not form.is_valid():
-        return render_detail(request, pk, bound={key: form}, failed=key, status=400)
-    try:
-        with transaction.atomic():
-            message = action(incident, form)
-    except StaleVersion:
-        current = Incident.objects.get(pk=incident.pk)
-        seen = request.POST.get("seen", "")
-        stale = changes_since(
-            current,
-            version=form.expected_version(),
-            seen=int(seen) if seen.isdigit() else None,
-        )
-        return render_detail(
-            request,
-            pk,
-            bound={key: rebound(form, current.version)},
-            stale=stale,
-            failed=key,
-            status=409,
-        )
-    except ApplicationError as exc:
-        apply_service_error(form, exc)
-        if key.startswith("transition:") and key.removeprefix("transition:") not in set(
-            core_services.available_transitions(incident, request.user)
-        ):
-            # Its form is not on the page now: say why as a message.
-            messages.error(request, error_text(exc))
-        return render_detail(request, pk, bound={key: form}, failed=key, status=exc.status_code)
-    messages.success(request, message)
-    if not permissions.visible_tickets(request.user, Incident.objects.filter(pk=pk)).exists():
-        # The change took the incident out of this agent's sight (e.g. another team's now).
-        return redirect("incidents:list")
-    return redirect(reverse("incidents:detail", args=[pk]) + anchor)
+    def render_page(**options: Any) -> HttpResponse:
+        return render_detail(request, pk, **options)
 
-
-def checked_version(incident: Incident, form: VersionedForm) -> Incident:
-    """The incident locked for this transaction, refused if it changed since the form's version.
-
-    For writes whose service takes no version (replies, links), so they too are refused
-    when the user has not seen the latest state.
-    """
-    locked = core_services.lock_ticket(incident)
-    core_services.check_version(locked, form.expected_version())
-    return locked
+    return run_ticket_form(
+        request,
+        incident_for(request, pk),
+        key=key,
+        form=form,
+        action=action,
+        render_page=render_page,
+        done_url=reverse("incidents:detail", args=[pk]) + anchor,
+        gone_url=reverse("incidents:list"),
+    )
 
 
 @login_required
@@ -610,32 +567,14 @@ def incident_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
     def action(incident: Incident, form: VersionedForm) -> str:
         assert isinstance(form, CommentForm)
-        incident = checked_version(incident, form)
-        comment = core_services.comment_add(
+        incident = locked_at_version(incident, form)
+        core_services.comment_with_files_add(
             ticket=incident,
             by=request.user,
             body=form.cleaned_data["body"],
             internal=form.is_internal,
+            uploads=form.cleaned_data["files"],
         )
-        stored: list[Attachment] = []
-        try:
-            for upload in form.cleaned_data["files"]:
-                try:
-                    stored.append(
-                        core_services.attachment_add(
-                            ticket=incident, by=request.user, upload=upload, comment=comment
-                        )
-                    )
-                except ValidationFailed as exc:
-                    problems = [m for messages_ in exc.fields.values() for m in messages_]
-                    raise ValidationFailed(
-                        fields={"files": [f"{upload.name}: {m}" for m in problems or [exc.message]]}
-                    ) from exc
-        except ApplicationError:
-            # The rows roll back with the transaction; the files already stored go too.
-            for attachment in stored:
-                attachment.file.delete(save=False)
-            raise
         return _("Your internal note was added.") if form.is_internal else _("Your reply was sent.")
 
     form = CommentForm(request.POST, request.FILES, auto_id="reply_%s")
@@ -677,7 +616,7 @@ def incident_link_add(request: HttpRequest, pk: int) -> HttpResponse:
     def action(incident: Incident, form: VersionedForm) -> str:
         if not permissions.can_work_ticket(request.user, incident):
             raise NotPermitted(_("You do not work on this incident."))
-        incident = checked_version(incident, form)
+        incident = locked_at_version(incident, form)
         number = form.cleaned_data["number"]
         target = permissions.visible_tickets(request.user).filter(number=number).first()
         if target is None:
@@ -713,7 +652,7 @@ def incident_link_remove(request: HttpRequest, pk: int, link_pk: int) -> HttpRes
     def action(incident: Incident, form: VersionedForm) -> str:
         if not permissions.can_work_ticket(request.user, incident):
             raise NotPermitted(_("You do not work on this incident."))
-        checked_version(incident, form)
+        locked_at_version(incident, form)
         core_services.link_remove(link=link, by=request.user)
         return _("The link was removed.")
 
@@ -784,24 +723,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     incident = get_object_or_404(
         permissions.visible_tickets(request.user, Incident.objects.all()), pk=pk
     )
-    attachments = Attachment.objects.filter(ticket_id=incident.pk)
-    if not permissions.is_agent(request.user):
-        attachments = attachments.filter(internal=False)
-    attachment = get_object_or_404(attachments, pk=attachment_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(request.user, incident, attachment_pk)
 
 
 # --- a new incident -------------------------------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,3 +97,32 @@ def problem_suggestion(incident: Incident) -> ProblemSuggestion | None:
             ) % {"count": len(similar), "days": settings.PROBLEM_SUGGESTION_DAYS, "what": described}
             return ProblemSuggestion(reason=reason, incidents=similar)
     return None
+
+
+def problem_suggestion_for(incident: Incident, user: object) -> ProblemSuggestion | None:
+    """The suggestion as ``user`` may see it: the rule counts every incident, but only the
+    incidents ``user`` can see are named."""
+    suggestion = problem_suggestion(incident)
+    if suggestion is None:
+        return None
+    visible = set(
+        permissions.visible_tickets(
+            user, Incident.objects.filter(pk__in=[i.pk for i in suggestion.incidents])
+        ).values_list("pk", flat=True)
+    )
+    return replace(suggestion, incidents=[i for i in suggestion.incidents if i.pk in visible])
+
+
+def incident_problem_panel(
+    incident: Incident, user: object, *, suggest: bool = True
+) -> dict[str, Any]:
+    """What an incident's page shows of problems: the linked one (and its workaround), or,
+    if ``suggest``, a suggestion to open one with the incidents that share something with it."""
+    if incident.related_problem_id is not None:
+        return {"problem": incident.related_problem}
+    suggestion = problem_suggestion_for(incident, user) if suggest else None
+    if suggestion is None:
+        return {}
+    ids = dict.fromkeys([incident.pk, *(i.pk for i in suggestion.incidents)])
+    query = urlencode([("incidents", pk) for pk in ids])
+    return {"suggestion": suggestion, "suggestion_url": f"{reverse('problems:create')}?{query}"}

@@ -9,6 +9,7 @@ urlpatterns = [
     path("portal/", include("servicedesk.portal.urls")),
     path("", include("notifications.urls")),
     path("incidents/", include("incidents.urls")),
+    path("problems/", include("problems.urls")),
     path("requests/", include("service_requests.urls")),
     path("changes/", include("changes.urls")),
     path("knowledge/", include("knowledge.urls")),

@@ -121,12 +121,12 @@ class IncidentViewSet(TicketViewSet):
         pagination_class=None,
     )
     def problem_suggestion(self, request: Request, pk: str | None = None) -> Response:
-        from problems.selectors import problem_suggestion
+        from problems.selectors import problem_suggestion_for
 
         incident = self.get_object()
         if not permissions.is_agent(request.user):
             raise NotPermitted()
-        suggestion = problem_suggestion(incident)
+        suggestion = problem_suggestion_for(incident, request.user)
         if suggestion is None:
             return Response({"suggested": False, "reason": "", "incidents": []})
         return Response(

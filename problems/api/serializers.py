@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from changes.choices import ChangeType
 from incidents.models import Incident
 from servicedesk.core.api.serializers import StrictFieldsMixin
 from servicedesk.core.api.tickets import (
@@ -119,6 +120,15 @@ class ProblemReasonSerializer(TransitionSerializer):
     """Why the problem is cancelled."""
 
     reason = serializers.CharField(max_length=2000)
+
+
+class RaiseChangeSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A draft change for the problem's permanent fix."""
+
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    change_type = serializers.ChoiceField(
+        choices=[ChangeType.NORMAL, ChangeType.EMERGENCY], default=ChangeType.NORMAL
+    )
 
 
 class LinkIncidentsSerializer(StrictFieldsMixin, serializers.Serializer):

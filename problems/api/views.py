@@ -14,6 +14,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from changes import services as change_services
+from changes.api.serializers import ChangeSerializer
 from incidents.models import Incident
 from servicedesk.core import permissions
 from servicedesk.core.api.tickets import TicketViewSet, TransitionEndpoint, TransitionSerializer
@@ -33,6 +35,7 @@ from .serializers import (
     ProblemSerializer,
     PublicKnownErrorSerializer,
     PublicProblemSerializer,
+    RaiseChangeSerializer,
 )
 
 
@@ -160,6 +163,26 @@ class ProblemViewSet(TicketViewSet):
         )
         services.problem_unlink_incident(problem=problem, by=request.user, incident=incident)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Raise a draft change for the problem's permanent fix",
+        request=RaiseChangeSerializer,
+        responses={201: ChangeSerializer},
+    )
+    @action(
+        detail=True, methods=["post"], url_path="change", serializer_class=RaiseChangeSerializer
+    )
+    def raise_change(self, request: Request, pk: str | None = None) -> Response:
+        problem = self.get_object()
+        serializer = RaiseChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = change_services.change_raise_for_problem(
+            problem=problem, by=request.user, **serializer.validated_data
+        )
+        return Response(
+            ChangeSerializer(change, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 @extend_schema(

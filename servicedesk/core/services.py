@@ -24,7 +24,13 @@ from django_fsm import can_proceed, has_transition_perm
 
 from . import permissions, sla
 from .choices import NUMBER_PREFIXES, AuditAction, CIStatus, Criticality, LinkKind, TeamKind
-from .errors import NotPermitted, StaleVersion, TransitionNotAllowed, ValidationFailed
+from .errors import (
+    ApplicationError,
+    NotPermitted,
+    StaleVersion,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from .models import (
     Attachment,
     AuditEvent,
@@ -444,6 +450,33 @@ def comment_add(*, ticket: Ticket, by: User, body: str, internal: bool = False) 
         changes={"comment": {"from": None, "to": comment.pk}},
         internal=internal,
     )
+    return comment
+
+
+@transaction.atomic
+def comment_with_files_add(
+    *, ticket: Ticket, by: User, body: str, internal: bool, uploads: Iterable[UploadedFile]
+) -> Comment:
+    """A reply or note with its files, all or nothing: one refused file stores none of them.
+
+    A refused file's error names it, under ``files``.
+    """
+    comment = comment_add(ticket=ticket, by=by, body=body, internal=internal)
+    stored: list[Attachment] = []
+    try:
+        for upload in uploads:
+            try:
+                stored.append(attachment_add(ticket=ticket, by=by, upload=upload, comment=comment))
+            except ValidationFailed as exc:
+                problems = [m for messages_ in exc.fields.values() for m in messages_]
+                raise ValidationFailed(
+                    fields={"files": [f"{upload.name}: {m}" for m in problems or [exc.message]]}
+                ) from exc
+    except ApplicationError:
+        # The rows roll back with the transaction; the files already stored go too.
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
     return comment
 
 
