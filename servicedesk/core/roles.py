@@ -85,10 +85,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 "attachment",
                 "ticketlink",
                 "watcher",
+                "cannedreply",
             )
             for action in ("add", "change", "view")
         ],
         "core.view_auditevent",
+        # Webhooks (as in the API), and the outbox and its deliveries to follow them up.
+        "notifications.add_webhooksubscription",
+        "notifications.change_webhooksubscription",
+        "notifications.view_webhooksubscription",
+        "notifications.view_outboxevent",
+        "notifications.view_delivery",
+        "notifications.view_webhookdelivery",
         # Knowledge articles, their votes and the requesters' satisfaction ratings.
         "knowledge.add_article",
         "knowledge.change_article",

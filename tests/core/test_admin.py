@@ -22,6 +22,7 @@ from servicedesk.core.choices import AuditAction, CIRelationshipKind, LinkKind
 from servicedesk.core.models import (
     AuditEvent,
     BusinessCalendar,
+    CannedReply,
     CIRelationship,
     Holiday,
     Membership,
@@ -57,6 +58,7 @@ ROLE_ADMIN_CAN_VIEW = {
     "core.attachment",
     "core.auditevent",
     "core.businesscalendar",
+    "core.cannedreply",
     "core.cirelationship",
     "core.comment",
     "core.configurationitem",
@@ -70,6 +72,10 @@ ROLE_ADMIN_CAN_VIEW = {
     "core.watcher",
     "knowledge.article",
     "knowledge.articlevote",
+    "notifications.delivery",
+    "notifications.outboxevent",
+    "notifications.webhookdelivery",
+    "notifications.webhooksubscription",
     "portal.satisfactionrating",
     "incidents.category",
     "incidents.incident",
@@ -82,6 +88,9 @@ ROLE_ADMIN_CAN_VIEW = {
 ROLE_ADMIN_CAN_ADD = ROLE_ADMIN_CAN_VIEW - {
     "auth.group",
     "knowledge.articlevote",
+    "notifications.delivery",
+    "notifications.outboxevent",
+    "notifications.webhookdelivery",
     "portal.satisfactionrating",
     "core.attachment",
     "core.auditevent",
@@ -93,7 +102,20 @@ SUPERUSER_CANNOT_ADD = {
     "core.numbersequence",
     "core.ticket",
     "knowledge.articlevote",
+    "notifications.delivery",
+    "notifications.inappnotification",
+    "notifications.inboundmessage",
+    "notifications.notificationpreference",
+    "notifications.outboxevent",
+    "notifications.webhookdelivery",
     "portal.satisfactionrating",
+}
+# People's own notifications and settings, and inbound mail: superusers only.
+SUPERUSER_ONLY = {
+    "core.numbersequence",
+    "notifications.inappnotification",
+    "notifications.inboundmessage",
+    "notifications.notificationpreference",
 }
 REGISTERED = sorted(f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry)
 
@@ -157,8 +179,7 @@ def records(db):
 
 
 def test_every_model_of_the_project_is_registered():
-    # Canned replies are managed by superusers until the admin role is given them.
-    assert set(REGISTERED) == ROLE_ADMIN_CAN_VIEW | {"core.numbersequence", "core.cannedreply"}
+    assert set(REGISTERED) == ROLE_ADMIN_CAN_VIEW | SUPERUSER_ONLY
 
 
 @pytest.mark.parametrize("label", REGISTERED)
@@ -196,6 +217,7 @@ def test_the_admin_index_lists_every_practice_for_a_service_desk_admin(admin_use
         "changes",
         "service_requests",
         "knowledge",
+        "notifications",
         "portal",
     }
 
@@ -629,6 +651,7 @@ def changelist_queries(client: Client, path: str) -> int:
         "core.ticketlink",
         "core.watcher",
         "core.auditevent",
+        "notifications.outboxevent",
     ],
 )
 def test_changelist_queries_do_not_grow_with_rows(admin_user, label):
@@ -662,6 +685,26 @@ def test_changelist_queries_do_not_grow_with_rows(admin_user, label):
         )
     assert Ticket.objects.count() == 16
     assert changelist_queries(client, path) == with_few
+
+
+def test_a_service_desk_admin_manages_the_canned_replies_agents_use(admin_user, team, agent):
+    client = signed_in(admin_user)
+    response = client.post(
+        url("core.cannedreply", "add"),
+        {"title": "Printer tips", "team": str(team.pk), "body": "Try tray 2.", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    reply = CannedReply.objects.get()
+    assert [r.title for r in CannedReply.objects.for_agent(agent)] == ["Printer tips"]
+
+    response = client.post(
+        url("core.cannedreply", "change", reply.pk),
+        {"title": "Printer tips", "team": str(team.pk), "body": "Try tray 3."},
+    )
+    assert response.status_code == 302
+    reply.refresh_from_db()
+    assert (reply.body, reply.is_active) == ("Try tray 3.", False)
+    assert list(CannedReply.objects.for_agent(agent)) == []
 
 
 def test_number_sequences_are_read_only(superuser):
