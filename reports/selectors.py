@@ -75,13 +75,12 @@ def _excerpt(text: str, length: int = 200) -> str:
 
 
 def _problem_filterset(user: Any, params: Any, request: Any = None) -> ProblemFilter:
-    return ProblemFilter(
-        params,
-        queryset=permissions.visible_tickets(user, Problem.objects.all()).order_by(
-            "-created_at", "-pk"
-        ),
-        request=request,
-    )
+    # As the problem list builds it: its ordering is its own (not a filter), and its
+    # search keeps to the scoped rows and public comments.
+    data = params.copy()
+    data.pop("ordering", None)
+    rows = permissions.visible_tickets(user, Problem.objects.all()).order_by("-updated_at", "-pk")
+    return ProblemFilter(data, queryset=rows)
 
 
 def _any_ticket_filterset(user: Any, params: Any, request: Any = None) -> AnyTicketFilter:

@@ -187,16 +187,27 @@ def test_the_request_lists_link_exports_its_rows_with_the_requests_scope(
 
 
 @pytest.mark.django_db
-def test_a_problem_export_uses_the_problem_filters(client, agent, team):
+def test_the_problem_lists_link_exports_its_rows_whatever_its_ordering(
+    client, agent, team, other_team
+):
     known = make_problem(title="Known", assignment_group=team)
     Problem.objects.filter(pk=known.pk).update(is_known_error=True)
-    make_problem(title="Unknown", assignment_group=team)
+    noted = make_problem(title="Unknown", assignment_group=team)
+    core_services.comment_add(ticket=noted, by=agent, body="zebra", internal=True)
+    make_problem(title="Another team's", assignment_group=other_team)
     make_incident(title="Incident", assignment_group=team)
     client.force_login(agent)
 
-    url = export_url("problem", QueryDict("is_known_error=true"))
-
-    assert exported(client, url) == [known.number]
+    for query in (
+        {},
+        {"is_known_error": "true"},
+        {"ordering": "-incident_count", "page": "1"},
+        {"search": "zebra"},
+    ):
+        response = client.get(reverse("problems:list"), query)
+        assert listed(response) == exported(client, export_link(response)), query
+    assert exported(client, export_url("problem", "is_known_error=true")) == [known.number]
+    assert exported(client, export_url("problem", "")) == sorted([known.number, noted.number])
 
 
 @pytest.mark.django_db
