@@ -27,7 +27,12 @@ def link(practice: str, pk: int = 7, number: str = "X0000007") -> str:
 
 @pytest.mark.parametrize(
     ("practice", "url"),
-    [("incident", "/incidents/7/"), ("change", "/changes/7/"), ("request", "/requests/7/")],
+    [
+        ("incident", "/incidents/7/"),
+        ("problem", "/problems/7/"),
+        ("change", "/changes/7/"),
+        ("request", "/requests/7/"),
+    ],
 )
 def test_each_practices_number_links_to_its_page(practice, url):
     assert link(practice) == f'<a href="{url}">X0000007</a>'
