@@ -3,8 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/servicedesk \\
         .venv/bin/python bench/sla_sweep.py --size 1000000
 
-Creates (again) a database of its own, ``<name>_bench``, migrates it, seeds ``--size``
-tickets straight into ``core_ticket`` with one ``INSERT … SELECT generate_series`` (a
+Creates (again) a database of its own, ``<name>_sla_bench`` (see ``database.py``),
+migrates it, seeds ``--size`` open incidents with one ``INSERT … SELECT`` per table (a
 share of them due now, most due later, some with their clock stopped), then prints the
 plan of the sweep's scan (EXPLAIN ANALYZE) and the time of a sweep that finds the due
 tickets, of one that handles them, and of one that finds nothing left to do.
@@ -13,15 +13,10 @@ tickets, of one that handles them, and of one that finds nothing left to do.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from database import child_expressions, insert_select, open_bench_database
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,25 +32,6 @@ def parse_args() -> argparse.Namespace:
         "--reuse", action="store_true", help="keep the database of a previous run, seed nothing"
     )
     return parser.parse_args()
-
-
-def bench_database_url() -> tuple[str, str]:
-    """The server's URL (database ``postgres``) and the bench database's URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a PostgreSQL server: the benchmark is for PostgreSQL.")
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "servicedesk") + "_bench"
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def recreate_database(server_url: str, bench_url: str) -> None:
-    import psycopg
-
-    name = urlsplit(bench_url).path.lstrip("/")
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # Every column of core_ticket, as an SQL expression of g (1…size) and %(now)s.
@@ -109,6 +85,7 @@ def seed(size: int, due_every: int, now: datetime) -> None:
 
     from django.db import connection
 
+    from incidents.models import Incident
     from servicedesk.core.choices import EscalationAction, SLATarget
     from servicedesk.core.models import (
         BusinessCalendar,
@@ -139,20 +116,21 @@ def seed(size: int, due_every: int, now: datetime) -> None:
             policy=policy, target=SLATarget.RESPONSE, threshold=threshold, action=action
         )
 
-    expressions = column_expressions(due_every)
-    columns = [f.column for f in Ticket._meta.concrete_fields if not f.primary_key]
-    missing = set(columns) - set(expressions)
-    if missing:
-        sys.exit(f"The benchmark does not know how to fill core_ticket.{sorted(missing)}.")
-    sql = (
-        f"INSERT INTO core_ticket ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions[c] for c in columns)} "
-        "FROM generate_series(1, %(size)s) AS g"
-    )
-    params = {"now": now, "requester": requester.pk, "policy": policy.pk, "size": size}
     started = time.perf_counter()
+    insert_select(
+        Ticket,
+        column_expressions(due_every),
+        source="generate_series(1, %(size)s) AS g",
+        params={"now": now, "requester": requester.pk, "policy": policy.pk, "size": size},
+    )
+    insert_select(
+        Incident,
+        child_expressions("incident"),
+        source="(SELECT t.*, t.id AS g FROM core_ticket t) AS t",
+        params={"categories": [], "problems": []},
+        local=True,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
         cursor.execute(
             "UPDATE core_numbersequence SET last_value = %s WHERE prefix = 'INC'", [size]
         )
@@ -166,21 +144,7 @@ def seed(size: int, due_every: int, now: datetime) -> None:
 
 def main() -> None:
     args = parse_args()
-    server_url, bench_url = bench_database_url()
-    if not args.reuse:
-        recreate_database(server_url, bench_url)
-    os.environ["DATABASE_URL"] = bench_url
-    # Test settings (email kept in memory) with kombu's in-memory broker: the tasks queued
-    # after commit (notifications, outbox deliveries) stay queued, so the figures are the
-    # sweep's own, and nothing reaches a real broker or a developer's worker.
-    os.environ["DJANGO_SETTINGS_MODULE"] = "servicedesk.settings.test"
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    open_bench_database(reuse=args.reuse, suffix="_sla_bench")
     from django.db import connection, reset_queries
 
     from servicedesk.core import sla
@@ -188,7 +152,6 @@ def main() -> None:
 
     now = datetime.now(UTC).replace(microsecond=0)
     if not args.reuse:
-        call_command("migrate", verbosity=0)
         seed(args.size, args.due_every, now)
     else:
         now = Ticket.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
