@@ -28,6 +28,7 @@ from ..errors import StaleVersion
 from ..idempotency import idempotent_create
 from ..models import ConfigurationItem, Service, Team, Ticket, User
 from ..services import available_transitions, check_version, lock_ticket
+from .pagination import TicketPagination
 from .serializers import StrictFieldsMixin
 from .views import ReadCreateUpdateViewSet
 
@@ -177,6 +178,7 @@ class TicketViewSet(ReadCreateUpdateViewSet):
     """List, create, show, change and transition the tickets of one practice."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = TicketPagination
     model: ClassVar[type[Ticket]]
     agent_serializer_class: ClassVar[type[TicketSerializer]]
     public_serializer_class: ClassVar[type[TicketSerializer]]
