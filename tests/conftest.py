@@ -69,6 +69,20 @@ def api_as(api_client):
     return sign_in
 
 
+@pytest.fixture
+def api_with_token(api_client):
+    """An API client that sends the given user's token, as integrations do: each request
+    loads the user afresh, so query counts do not depend on what an earlier one cached."""
+
+    def sign_in(user):
+        from rest_framework.authtoken.models import Token
+
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        return api_client
+
+    return sign_in
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

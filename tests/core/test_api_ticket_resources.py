@@ -237,3 +237,33 @@ def test_the_history_list_costs_the_same_queries_at_any_length(
         services.comment_add(ticket=ticket, by=agent, body=f"note {n}")
     with django_assert_num_queries(3):
         assert client.get(url(ticket, "history/")).json()["count"] == 11
+
+
+def test_the_ticket_list_costs_the_same_queries_at_any_length(
+    api_with_token, agent, team, django_assert_num_queries
+):
+    """Token auth (1), the agent's permissions (2), their teams (1), count (1), page (1)."""
+    client = api_with_token(agent)
+    for practice in (make_incident, make_problem, make_request):
+        practice(assignment_group=team)
+    with django_assert_num_queries(6):
+        assert len(client.get("/api/v1/tickets/").json()["results"]) == 3
+    for _ in range(7):
+        for practice in (make_incident, make_problem, make_request):
+            practice(assignment_group=team)
+    with django_assert_num_queries(6):
+        assert len(client.get("/api/v1/tickets/").json()["results"]) == 24
+
+
+def test_the_comment_list_costs_the_same_queries_at_any_length(
+    api_with_token, agent, end_user, ticket, django_assert_num_queries
+):
+    """Token, permissions, the ticket, the count and one page of comments: six at any length."""
+    client = api_with_token(agent)
+    services.comment_add(ticket=ticket, by=end_user, body="first")
+    with django_assert_num_queries(6):
+        assert len(client.get(url(ticket, "comments/")).json()["results"]) == 1
+    for n in range(12):
+        services.comment_add(ticket=ticket, by=agent if n % 2 else end_user, body=f"reply {n}")
+    with django_assert_num_queries(6):
+        assert len(client.get(url(ticket, "comments/")).json()["results"]) == 13

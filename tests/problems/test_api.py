@@ -148,3 +148,23 @@ def test_the_incident_problem_suggestion(api_as, agent, team, end_user, settings
         api_as(end_user).get(f"/api/v1/incidents/{second.pk}/problem-suggestion/").status_code
         == 404
     )
+
+
+def test_the_known_error_list_costs_the_same_queries_at_any_length(
+    api_with_token, agent, team, django_assert_num_queries
+):
+    def known(n):
+        p = services.problem_create(by=agent, title=f"Known {n}", assignment_group=team)
+        p = services.problem_investigate(problem=p, by=agent)
+        services.problem_mark_known_error(
+            problem=p, by=agent, root_cause="cause", workaround="do this", publication="public"
+        )
+
+    client = api_with_token(agent)
+    known(0)
+    with django_assert_num_queries(5):
+        assert len(client.get("/api/v1/known-errors/").json()["results"]) == 1
+    for n in range(1, 12):
+        known(n)
+    with django_assert_num_queries(5):
+        assert len(client.get("/api/v1/known-errors/").json()["results"]) == 12
