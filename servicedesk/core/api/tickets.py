@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import permissions, selectors
-from ..errors import StaleVersion
+from ..errors import NotPermitted, StaleVersion
 from ..idempotency import idempotent_create
 from ..models import ConfigurationItem, Service, Team, Ticket, User
 from ..services import available_transitions, check_version, lock_ticket
@@ -282,6 +282,9 @@ class TicketViewSet(ReadCreateUpdateViewSet):
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         ticket = self.get_object()
+        if not permissions.is_agent(request.user):
+            # Before the body is read: end users and CAB members edit no ticket's fields.
+            raise NotPermitted()
         serializer = self.get_serializer(ticket, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
