@@ -257,6 +257,8 @@ RULES: list[Rule] = [
         data=lambda w: {}, prepare=walk_problem("investigate", "resolve")),
     row("api:problem-transition-cancel",  "POST",   "problem",  401, 404, 404, 200, 404, 200, 404, 404, 200, 200,
         data=lambda w: {"reason": "Not a problem."}),
+    row("api:problem-raise-change",       "POST",   "problem",  401, 404, 404, 201, 404, 201, 404, 404, 201, 201,
+        data=lambda w: {"change_type": "normal"}),
     # Agents read every known error; everyone else the public ones only (this one is internal).
     row("api:known-errors",               "GET",    "problem",  401, N,   N,   Y,   Y,   Y,   Y,   N,   Y,   Y,
         prepare=walk_problem("investigate", "mark_known_error")),
@@ -373,7 +375,40 @@ RULES: list[Rule] = [
     row("incidents:attachment",           "GET",    "incident", L,   404, 404, 200, 404, 200, 404, 404, 200, 200,
         kwargs=lambda w: {"attachment_pk": w.internal_files["incident"].pk}, label="internal file"),
 
-    # ---- problems UI (rows for problems:list, problems:detail… go here) ------------------
+    # ---- problems UI ---------------------------------------------------------------------
+    #   url name                          method    on          anon e1   e2   A    B    lead chg  cab  admin su
+    row("problems:list",                  "GET",    "problem",  L,   403, 403, Y,   N,   Y,   N,   403, Y,   Y),
+    row("problems:create",                "GET",    None,       L,   403, 403, 200, 200, 200, 200, 403, 200, 200),
+    # Agents read every known error, internal ones included.
+    row("problems:known-errors",          "GET",    "problem",  L,   403, 403, Y,   Y,   Y,   Y,   403, Y,   Y,
+        prepare=walk_problem("investigate", "mark_known_error")),
+    row("problems:detail",                "GET",    "problem",  L,   404, 404, 200, 404, 200, 404, 404, 200, 200),
+    row("problems:transition",            "POST",   "problem",  L,   404, 404, 302, 404, 302, 404, 404, 302, 302,
+        kwargs=lambda w: {"name": "cancel"},
+        data=lambda w: {"version": w.ticket("problem").version, "reason": "Not a problem."}),
+    row("problems:edit",                  "POST",   "problem",  L,   404, 404, 302, 404, 302, 404, 404, 302, 302,
+        data=lambda w: {"version": w.ticket("problem").version, "title": "Printers jam weekly",
+                        "description": "Often", "impact": 3, "urgency": 3,
+                        "publication": "internal"}),
+    row("problems:assign",                "POST",   "problem",  L,   404, 404, 302, 404, 302, 404, 404, 302, 302,
+        data=lambda w: {"version": w.ticket("problem").version,
+                        "assignment_group": w.extra["team_a"].pk,
+                        "assignee": w.users["agent_a"].pk}),
+    row("problems:note",                  "POST",   "problem",  L,   404, 404, 302, 404, 302, 404, 404, 302, 302,
+        data=lambda w: {"version": w.ticket("problem").version, "body": "Rollers again.",
+                        "visibility": "internal"}),
+    row("problems:link-incidents",        "POST",   "problem",  L,   404, 404, 302, 404, 302, 404, 404, 302, 302,
+        data=lambda w: {"version": w.ticket("problem").version,
+                        "numbers": w.ticket("incident").number}),
+    row("problems:unlink-incident",       "POST",   "problem",  L,   404, 404, 302, 404, 302, 404, 404, 302, 302,
+        kwargs=lambda w: {"incident_pk": w.ticket("incident").pk}, data=version("problem"),
+        prepare=link_problem),
+    row("problems:raise-change",          "POST",   "problem",  L,   404, 404, 302, 404, 302, 404, 404, 302, 302,
+        data=lambda w: {"version": w.ticket("problem").version, "change_type": "normal"}),
+    row("problems:attachment",            "GET",    "problem",  L,   404, 404, 200, 404, 200, 404, 404, 200, 200,
+        kwargs=lambda w: {"attachment_pk": w.public_files["problem"].pk}),
+    row("problems:attachment",            "GET",    "problem",  L,   404, 404, 200, 404, 200, 404, 404, 200, 200,
+        kwargs=lambda w: {"attachment_pk": w.internal_files["problem"].pk}, label="internal file"),
 
     # ---- service requests UI -------------------------------------------------------------
     #   url name                          method    on          anon e1   e2   A    B    lead chg  cab  admin su

@@ -15,6 +15,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from incidents.models import Incident
+from notifications.choices import InboundStatus
+from notifications.models import InAppNotification, InboundMessage, OutboxEvent
 from problems.models import Problem
 from service_requests.models import FulfilmentTask, ServiceRequest
 from servicedesk.core import services
@@ -145,6 +147,14 @@ def build_world() -> World:
     services.watcher_add(ticket=incident, user=raiser, by=author)
     # A rating, for the admin's page of ratings (the other incident's, as a plain row).
     SatisfactionRating.objects.create(ticket=other, rated_by=e2, score=4, comment="Fine.")
+    # Back-office records of the incident: its first event, an in-app notice, a reply by mail.
+    event = OutboxEvent.objects.filter(ticket=incident).order_by("pk").first()
+    InAppNotification.objects.create(
+        user=users["agent_a"], event=event, ticket=incident, title=incident.number
+    )
+    InboundMessage.objects.create(
+        key="access-matrix", sender=e1.email, status=InboundStatus.REPLIED, ticket=incident
+    )
     users_extra = {"raiser": raiser, "team_a": team_a, "team_b": team_b, "item": item}
     world.extra.update(users_extra)
     # Reload each ticket: the writes above raised versions and moved timestamps.

@@ -25,6 +25,7 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
 
 from changes.models import CABVote
+from notifications.models import InAppNotification, InboundMessage, OutboxEvent
 from service_requests.models import FulfilmentTask
 from servicedesk.core.models import (
     Attachment,
@@ -96,6 +97,10 @@ ADMIN_ROLE_OUTCOMES: dict[str, int] = {
     "core.watcher": 200,
     "core.auditevent": 200,
     "portal.satisfactionrating": 200,
+    "notifications.outboxevent": 200,
+    # People's own notices and the mail that came in: not the service-desk admin's to read.
+    "notifications.inappnotification": 403,
+    "notifications.inboundmessage": 403,
     "incidents.incident": 200,
     "problems.problem": 200,
     "changes.change": 200,
@@ -112,6 +117,9 @@ ADMIN_OBJECTS: dict[str, Any] = {
         AuditEvent.objects.filter(ticket=w.tickets["incident"]).order_by("pk").first().pk
     ),
     "portal.satisfactionrating": lambda w: SatisfactionRating.objects.get().pk,
+    "notifications.outboxevent": lambda w: OutboxEvent.objects.order_by("pk").first().pk,
+    "notifications.inappnotification": lambda w: InAppNotification.objects.get().pk,
+    "notifications.inboundmessage": lambda w: InboundMessage.objects.get().pk,
     "incidents.incident": lambda w: w.tickets["incident"].pk,
     "problems.problem": lambda w: w.tickets["problem"].pk,
     "changes.change": lambda w: w.tickets["change"].pk,
