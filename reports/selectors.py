@@ -89,7 +89,8 @@ def _any_ticket_filterset(user: Any, params: Any, request: Any = None) -> AnyTic
 
 
 # Each practice's list builds its FilterSet (filters and the user's scope) with one of
-# these; the export builds it the same way, so a list's CSV holds exactly its rows.
+# these (the problem list builds its own the same way); the export builds it alike, so a
+# list's CSV holds exactly its rows.
 LIST_FILTERSETS: dict[str, Callable[..., FilterSet]] = {
     Practice.INCIDENT: incident_filterset,
     Practice.PROBLEM: _problem_filterset,
