@@ -82,10 +82,18 @@ def csv_response(
     return response
 
 
-def ticket_rows(queryset: Iterable[Ticket]) -> Iterator[list[Any]]:
+# Who works a ticket is for agents: end users' exports leave it out, as the API does.
+AGENT_ONLY_COLUMNS = ("assignment_group", "assignee")
+PUBLIC_TICKET_COLUMNS = tuple(c for c in TICKET_COLUMNS if c not in AGENT_ONLY_COLUMNS)
+
+
+def ticket_rows(
+    queryset: Iterable[Ticket], columns: Sequence[str] = TICKET_COLUMNS
+) -> Iterator[list[Any]]:
     """The export row of each ticket; the queryset must join the people, team and service."""
+    keep = [TICKET_COLUMNS.index(column) for column in columns]
     for t in queryset:
-        yield [
+        row = [
             t.number,
             t.practice,
             t.title,
@@ -106,3 +114,4 @@ def ticket_rows(queryset: Iterable[Ticket]) -> Iterator[list[Any]]:
             t.resolved_at,
             t.closed_at,
         ]
+        yield [row[i] for i in keep]

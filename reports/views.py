@@ -44,9 +44,9 @@ def export_tickets(request: HttpRequest) -> HttpResponse:
     if errors is not None:
         return HttpResponseBadRequest(errors.as_text(), content_type="text/plain; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return exports.csv_response(
-        f"tickets-{stamp}.csv", exports.TICKET_COLUMNS, exports.ticket_rows(rows)
-    )
+    agent = permissions.is_agent(request.user)
+    columns = exports.TICKET_COLUMNS if agent else exports.PUBLIC_TICKET_COLUMNS
+    return exports.csv_response(f"tickets-{stamp}.csv", columns, exports.ticket_rows(rows, columns))
 
 
 def _report_form(request: HttpRequest) -> ReportFilterForm:

@@ -473,3 +473,21 @@ def test_a_ticket_is_listed_only_where_its_detail_is_allowed(world: World) -> No
             if shown - allowed:
                 failures.append(f"{role} {page}: lists {sorted(shown - allowed)}")
     assert failures == []
+
+
+def test_an_end_users_export_leaves_out_who_works_the_ticket(
+    world: World, clients: dict[str, Client]
+) -> None:
+    """The API shows end users no team or assignee; neither does their CSV export."""
+
+    def lines(role: str) -> list[str]:
+        response = clients[role].get(reverse("reports:export-tickets"))
+        assert response.status_code == 200
+        return body_of(response).decode().splitlines()
+
+    agent, end_user = lines("agent_a"), lines("e1")
+    assert {"assignment_group", "assignee"} <= set(agent[0].split(","))
+    assert {"assignment_group", "assignee"}.isdisjoint(end_user[0].split(","))
+    number = world.tickets["incident"].number
+    assert "Team A" in next(line for line in agent if number in line)
+    assert "Team A" not in next(line for line in end_user if number in line)
