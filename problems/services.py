@@ -121,6 +121,23 @@ def problem_update(
     return problem
 
 
+@transaction.atomic
+def problem_assign(
+    *,
+    problem: Problem,
+    by: User,
+    group: Team | None,
+    assignee: User | None,
+    expected_version: int | None = None,
+) -> Problem:
+    """Route the problem to a team and, optionally, one of its agents."""
+    if not permissions.can_work(problem, by):
+        raise NotPermitted(_("You do not work on this problem."))
+    return core.ticket_assign(
+        ticket=problem, by=by, group=group, assignee=assignee, expected_version=expected_version
+    )
+
+
 # --- incidents ------------------------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from incidents.views import agents_only
 from servicedesk.core import permissions
 from servicedesk.core import services as core_services
 from servicedesk.core.downloads import attachment_response
-from servicedesk.core.errors import ApplicationError, NotPermitted, ValidationFailed
+from servicedesk.core.errors import ApplicationError, ValidationFailed
 from servicedesk.core.models import ConfigurationItem, Team
 from servicedesk.core.ticket_forms import (
     VersionedForm,
@@ -425,10 +425,8 @@ def problem_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Route the problem to a team and, optionally, one of its agents."""
 
     def action(problem: Problem, form: VersionedForm) -> str:
-        if not permissions.can_work_ticket(request.user, problem):
-            raise NotPermitted(_("You do not work on this problem."))
-        core_services.ticket_assign(
-            ticket=problem,
+        services.problem_assign(
+            problem=problem,
             by=request.user,
             group=form.cleaned_data["assignment_group"],
             assignee=form.cleaned_data["assignee"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +16,6 @@ from rest_framework.response import Response
 
 from servicedesk.core import permissions as core_permissions
 from servicedesk.core.api.tickets import (
-    AvailableTransitionSerializer,
     TicketViewSet,
     TransitionEndpoint,
     TransitionSerializer,
@@ -92,58 +90,14 @@ class ChangeViewSet(TicketViewSet):
     def create_object(self, data: dict[str, Any]) -> Change:
         return services.change_create(by=self.request.user, **data)
 
-    def update_object(
-        self, instance: Change, data: dict[str, Any], expected_version: int | None = None
-    ) -> Change:
-        user = self.request.user
-        if not core_permissions.is_agent(user):
-            raise NotPermitted()
-        with transaction.atomic():
-            change = instance
-            assignment = {k: data.pop(k) for k in ("assignment_group", "assignee") if k in data}
-            # The version is checked once, by the first change; each one then raises it.
-            if data:
-                change = services.change_update(
-                    change=change, by=user, data=data, expected_version=expected_version
-                )
-                expected_version = None
-            if assignment:
-                change = services.change_assign(
-                    change=change,
-                    by=user,
-                    group=assignment.get("assignment_group", change.assignment_group),
-                    assignee=assignment.get("assignee", change.assignee),
-                    expected_version=expected_version,
-                )
-        return change
+    def update_service(self, **kwargs: Any) -> Change:
+        return services.change_update(**kwargs)
 
-    @extend_schema(
-        summary="Transitions the caller may run now",
-        responses=AvailableTransitionSerializer(many=True),
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="transitions",
-        serializer_class=AvailableTransitionSerializer,
-        pagination_class=None,
-        filter_backends=[],
-    )
-    def available(self, request: Request, pk: str | None = None) -> Response:
-        change = self.get_object()
-        data = []
-        for name in services.available_transitions(change, request.user):
-            if name not in self.transitions:
-                continue
-            fields = self.transitions[name].serializer().fields
-            data.append(
-                {
-                    "name": name,
-                    "fields": list(fields),
-                    "required": [f for f, field in fields.items() if field.required],
-                }
-            )
-        return Response(data)
+    def assign_service(self, **kwargs: Any) -> Change:
+        return services.change_assign(**kwargs)
+
+    def transition_names(self, ticket: Change, user: Any) -> list[str]:
+        return list(services.available_transitions(ticket, user))
 
     # --- CAB votes -------------------------------------------------------------------------
 

@@ -72,27 +72,14 @@ class IncidentViewSet(TicketViewSet):
         if not permissions.is_agent(user):
             raise NotPermitted()
         with transaction.atomic():
-            incident = instance
-            assignment = {k: data.pop(k) for k in ("assignment_group", "assignee") if k in data}
             major = data.pop("is_major", None)
             reason = data.pop("major_reason", "")
             has_problem = "related_problem" in data
             problem = data.pop("related_problem", None)
             # The version is checked once, by the first change; each one then raises it.
-            if data:
-                incident = services.incident_update(
-                    incident=incident, by=user, data=data, expected_version=expected_version
-                )
-                expected_version = None
-            if assignment:
-                incident = services.incident_assign(
-                    incident=incident,
-                    by=user,
-                    group=assignment.get("assignment_group", incident.assignment_group),
-                    assignee=assignment.get("assignee", incident.assignee),
-                    expected_version=expected_version,
-                )
-                expected_version = None
+            incident, expected_version = self.update_fields_and_assignment(
+                instance, data, expected_version
+            )
             if has_problem:
                 incident = services.incident_link_problem(
                     incident=incident, by=user, problem=problem, expected_version=expected_version
@@ -107,6 +94,12 @@ class IncidentViewSet(TicketViewSet):
                     expected_version=expected_version,
                 )
         return incident
+
+    def update_service(self, **kwargs: Any) -> Incident:
+        return services.incident_update(**kwargs)
+
+    def assign_service(self, **kwargs: Any) -> Incident:
+        return services.incident_assign(**kwargs)
 
     @extend_schema(
         summary="Should a problem be opened? The rule's reason and the incidents behind it",

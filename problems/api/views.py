@@ -20,7 +20,6 @@ from incidents.models import Incident
 from servicedesk.core import permissions
 from servicedesk.core.api.tickets import TicketViewSet, TransitionEndpoint, TransitionSerializer
 from servicedesk.core.converters import ID_REGEX
-from servicedesk.core.errors import NotPermitted
 
 from .. import selectors, services
 from ..filters import ProblemFilter
@@ -90,32 +89,11 @@ class ProblemViewSet(TicketViewSet):
             **data,
         )
 
-    def update_object(
-        self, instance: Problem, data: dict[str, Any], expected_version: int | None = None
-    ) -> Problem:
-        user = self.request.user
-        if not permissions.is_agent(user):
-            raise NotPermitted()
-        assignment = {k: data.pop(k) for k in ("assignment_group", "assignee") if k in data}
-        problem = instance
-        if data:
-            problem = services.problem_update(
-                problem=problem, by=user, data=data, expected_version=expected_version
-            )
-            expected_version = None
-        if assignment:
-            from servicedesk.core import services as core
+    def update_service(self, **kwargs: Any) -> Problem:
+        return services.problem_update(**kwargs)
 
-            if not permissions.can_work_ticket(user, problem):
-                raise NotPermitted()
-            problem = core.ticket_assign(
-                ticket=problem,
-                by=user,
-                group=assignment.get("assignment_group", problem.assignment_group),
-                assignee=assignment.get("assignee", problem.assignee),
-                expected_version=expected_version,
-            )
-        return problem
+    def assign_service(self, **kwargs: Any) -> Problem:
+        return services.problem_assign(**kwargs)
 
     @extend_schema(
         summary="Incidents linked to the problem", responses=LinkedIncidentSerializer(many=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -13,17 +12,16 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from servicedesk.core import permissions as core_permissions
 from servicedesk.core.api.tickets import (
     IF_MATCH,
     AvailableTransitionSerializer,
     TicketViewSet,
     TransitionEndpoint,
     TransitionSerializer,
+    describe_transitions,
     parse_if_match,
 )
 from servicedesk.core.api.views import ReadCreateUpdateViewSet
-from servicedesk.core.errors import NotPermitted
 
 from .. import permissions, services
 from ..filters import CatalogItemFilter, FulfilmentTaskFilter, ServiceRequestFilter
@@ -39,20 +37,6 @@ from .serializers import (
     TaskCancelSerializer,
     TaskCompleteSerializer,
 )
-
-
-def _available(names: list[str], endpoints: dict[str, Any]) -> list[dict[str, Any]]:
-    data = []
-    for name in names:
-        fields = endpoints[name].serializer().fields
-        data.append(
-            {
-                "name": name,
-                "fields": list(fields),
-                "required": [f for f, field in fields.items() if field.required],
-            }
-        )
-    return data
 
 
 @extend_schema_view(
@@ -115,53 +99,14 @@ class ServiceRequestViewSet(TicketViewSet):
         answers = data.pop("answers", {})
         return services.request_create(by=self.request.user, answers=answers, **data)
 
-    def update_object(
-        self,
-        instance: ServiceRequest,
-        data: dict[str, Any],
-        expected_version: int | None = None,
-    ) -> ServiceRequest:
-        user = self.request.user
-        if not core_permissions.is_agent(user):
-            raise NotPermitted()
-        with transaction.atomic():
-            service_request = instance
-            assignment = {k: data.pop(k) for k in ("assignment_group", "assignee") if k in data}
-            # The version is checked once, by the first change; each one then raises it.
-            if data:
-                service_request = services.request_update(
-                    service_request=service_request,
-                    by=user,
-                    data=data,
-                    expected_version=expected_version,
-                )
-                expected_version = None
-            if assignment:
-                service_request = services.request_assign(
-                    service_request=service_request,
-                    by=user,
-                    group=assignment.get("assignment_group", service_request.assignment_group),
-                    assignee=assignment.get("assignee", service_request.assignee),
-                    expected_version=expected_version,
-                )
-        return service_request
+    def update_service(self, **kwargs: Any) -> ServiceRequest:
+        return services.request_update(**kwargs)
 
-    @extend_schema(
-        summary="Transitions the caller may run now",
-        responses=AvailableTransitionSerializer(many=True),
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="transitions",
-        serializer_class=AvailableTransitionSerializer,
-        pagination_class=None,
-        filter_backends=[],
-    )
-    def available(self, request: Request, pk: str | None = None) -> Response:
-        service_request = self.get_object()
-        names = services.available_transitions(service_request, request.user)
-        return Response(_available(names, self.transitions))
+    def assign_service(self, **kwargs: Any) -> ServiceRequest:
+        return services.request_assign(**kwargs)
+
+    def transition_names(self, ticket: ServiceRequest, user: Any) -> list[str]:
+        return list(services.available_transitions(ticket, user))
 
     @extend_schema(
         summary="The request's fulfilment tasks", responses=FulfilmentTaskSerializer(many=True)
@@ -254,7 +199,7 @@ class FulfilmentTaskViewSet(
     def available(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         names = services.available_task_transitions(task, request.user)
-        return Response(_available(names, TASK_TRANSITIONS))
+        return Response(describe_transitions(names, TASK_TRANSITIONS))
 
     def run_transition(self, request: Request, name: str, endpoint: TransitionEndpoint) -> Response:
         task = self.get_object()

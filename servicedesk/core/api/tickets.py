@@ -8,7 +8,7 @@ per transition, each documented in the schema on its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -155,6 +155,25 @@ def etag_for(ticket: Ticket) -> str:
     return f'"{ticket.version}"'
 
 
+def describe_transitions(
+    names: Iterable[str], endpoints: Mapping[str, TransitionEndpoint]
+) -> list[dict[str, Any]]:
+    """Each transition the caller may run, with the fields its body takes and requires."""
+    data = []
+    for name in names:
+        if name not in endpoints:
+            continue
+        fields = endpoints[name].serializer().fields
+        data.append(
+            {
+                "name": name,
+                "fields": list(fields),
+                "required": [f for f, field in fields.items() if field.required],
+            }
+        )
+    return data
+
+
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
     location=OpenApiParameter.HEADER,
@@ -295,6 +314,45 @@ class TicketViewSet(ReadCreateUpdateViewSet):
     def update_object(
         self, instance: Any, data: dict[str, Any], expected_version: int | None = None
     ) -> Any:
+        """A PATCH: the fields, then the assignment (agents only; partial_update's transaction)."""
+        if not permissions.is_agent(self.request.user):
+            raise NotPermitted()
+        ticket, _unchecked = self.update_fields_and_assignment(instance, data, expected_version)
+        return ticket
+
+    def update_fields_and_assignment(
+        self, ticket: Ticket, data: dict[str, Any], expected_version: int | None
+    ) -> tuple[Ticket, int | None]:
+        """Save the fields through ``update_service``, then assign through ``assign_service``.
+
+        The version is checked once, by the first change; each change then raises it. Returns
+        the ticket and the version still to check (``None`` once a change checked it), for a
+        practice that has more to change after these.
+        """
+        user = self.request.user
+        assignment = {k: data.pop(k) for k in ("assignment_group", "assignee") if k in data}
+        if data:
+            ticket = self.update_service(
+                **{self.object_kwarg: ticket}, by=user, data=data, expected_version=expected_version
+            )
+            expected_version = None
+        if assignment:
+            ticket = self.assign_service(
+                **{self.object_kwarg: ticket},
+                by=user,
+                group=assignment.get("assignment_group", ticket.assignment_group),
+                assignee=assignment.get("assignee", ticket.assignee),
+                expected_version=expected_version,
+            )
+            expected_version = None
+        return ticket, expected_version
+
+    def update_service(self, **kwargs: Any) -> Ticket:
+        """The practice's ``<ticket>_update`` service."""
+        raise NotImplementedError
+
+    def assign_service(self, **kwargs: Any) -> Ticket:
+        """The practice's ``<ticket>_assign`` service."""
         raise NotImplementedError
 
     # --- transitions --------------------------------------------------------------
@@ -312,19 +370,12 @@ class TicketViewSet(ReadCreateUpdateViewSet):
         filter_backends=[],
     )
     def available(self, request: Request, pk: str | None = None) -> Response:
-        ticket = self.get_object()
-        names = [n for n in available_transitions(ticket, request.user) if n in self.transitions]
-        data = []
-        for name in names:
-            fields = self.transitions[name].serializer().fields
-            data.append(
-                {
-                    "name": name,
-                    "fields": list(fields),
-                    "required": [f for f, field in fields.items() if field.required],
-                }
-            )
-        return Response(data)
+        names = self.transition_names(self.get_object(), request.user)
+        return Response(describe_transitions(names, self.transitions))
+
+    def transition_names(self, ticket: Ticket, user: Any) -> list[str]:
+        """The transitions ``user`` may run on ``ticket`` now; a practice may ask its own rules."""
+        return list(available_transitions(ticket, user))
 
     def run_transition(self, request: Request, name: str, endpoint: TransitionEndpoint) -> Response:
         ticket = self.get_object()
