@@ -21,7 +21,7 @@ from problems.models import Problem
 from service_requests.models import FulfilmentTask, ServiceRequest
 from servicedesk.core import services
 from servicedesk.core.choices import TeamKind
-from servicedesk.core.models import Attachment, Comment, Ticket, TicketLink, User
+from servicedesk.core.models import Attachment, CannedReply, Comment, Ticket, TicketLink, User
 from servicedesk.portal.models import SatisfactionRating
 from tests.changes.factories import make_cab_member, make_change_manager, ready_change
 from tests.factories import TeamFactory, UserFactory, make_admin, make_agent, make_end_user
@@ -155,7 +155,15 @@ def build_world() -> World:
     InboundMessage.objects.create(
         key="access-matrix", sender=e1.email, status=InboundStatus.REPLIED, ticket=incident
     )
-    users_extra = {"raiser": raiser, "team_a": team_a, "team_b": team_b, "item": item}
+    # A reply template for everyone, filled in with the ticket's number.
+    reply = CannedReply.objects.create(title="Thanks", body="About {ticket_number}: thanks.")
+    users_extra = {
+        "reply": reply,
+        "raiser": raiser,
+        "team_a": team_a,
+        "team_b": team_b,
+        "item": item,
+    }
     world.extra.update(users_extra)
     # Reload each ticket: the writes above raised versions and moved timestamps.
     for key, ticket in tickets.items():
