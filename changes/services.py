@@ -24,6 +24,7 @@ from servicedesk.core.errors import (
     NotPermitted,
     TransitionNotAllowed,
     ValidationFailed,
+    require_text,
 )
 from servicedesk.core.models import ConfigurationItem, Service, Team, Ticket, User
 
@@ -66,14 +67,6 @@ class ScheduleConflict(Conflict):
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-def _require(**values: str) -> None:
-    missing = {
-        name: [_("This field is required.")] for name, v in values.items() if not (v or "").strip()
-    }
-    if missing:
-        raise ValidationFailed(fields=missing)
 
 
 def _choice(name: str, value: str, choices: type) -> None:
@@ -381,7 +374,7 @@ def change_update(
         if change.risk_assessment or not change.risk:
             data.pop("risk_reason")
         else:
-            _require(risk_reason=data["risk_reason"])
+            require_text(risk_reason=data["risk_reason"])
             data["risk_reason"] = data["risk_reason"].strip()
     affected = data.pop("services", None)
     editable = [f for f in allowed if f not in RELATION_FIELDS]
@@ -617,7 +610,7 @@ def change_complete(
 ) -> Change:
     """Implementation is over: successful, failed or backed out; the actual end is recorded."""
     change = _prepare(change, by, "complete", expected_version)
-    _require(outcome=outcome)
+    require_text(outcome=outcome)
     _choice("outcome", outcome, ChangeOutcome)
     return core.ticket_transition(
         ticket=change,
@@ -635,7 +628,7 @@ def change_close(
 ) -> Change:
     """Close the change with the notes of its post-implementation review."""
     change = _prepare(change, by, "close", expected_version)
-    _require(review_notes=review_notes)
+    require_text(review_notes=review_notes)
     return core.ticket_transition(
         ticket=change,
         by=by,
@@ -651,7 +644,7 @@ def change_cancel(
 ) -> Change:
     """Withdraw a change that is not being implemented yet."""
     change = _prepare(change, by, "cancel", expected_version)
-    _require(reason=reason)
+    require_text(reason=reason)
     return core.ticket_transition(ticket=change, by=by, name="cancel", note=reason.strip())
 
 
@@ -698,7 +691,7 @@ def change_vote(
     A member votes once and may change their vote until the board has decided. When the
     rule decides, the change is scheduled or rejected by the system in this transaction.
     """
-    _require(decision=decision, comment=comment)
+    require_text(decision=decision, comment=comment)
     _choice("decision", decision, VoteDecision)
     change = core.lock_ticket(change)
     core.check_version(change, expected_version)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from servicedesk.core import permissions as core_permissions
 from servicedesk.core import services as core
 from servicedesk.core.choices import AuditAction
-from servicedesk.core.errors import NotPermitted, ValidationFailed
+from servicedesk.core.errors import NotPermitted, ValidationFailed, require_text
 from servicedesk.core.models import ConfigurationItem, Membership, Service, Team, User
 
 from . import permissions
@@ -184,14 +184,6 @@ def incident_assign(
 # --- transitions -----------------------------------------------------------------
 
 
-def _require(**values: str) -> None:
-    missing = {
-        name: [_("This field is required.")] for name, v in values.items() if not (v or "").strip()
-    }
-    if missing:
-        raise ValidationFailed(fields=missing)
-
-
 def _choice(name: str, value: str, choices: type) -> None:
     if value not in choices.values:
         raise ValidationFailed(
@@ -228,7 +220,7 @@ def incident_hold(
     expected_version: int | None = None,
 ) -> Incident:
     """Put the incident on hold for a reason (caller, vendor, change); the SLA clock pauses."""
-    _require(reason=reason)
+    require_text(reason=reason)
     _choice("reason", reason, OnHoldReason)
     return core.ticket_transition(
         ticket=incident,
@@ -260,7 +252,7 @@ def incident_resolve(
     expected_version: int | None = None,
 ) -> Incident:
     """Service is restored: the code and notes say how."""
-    _require(resolution_code=resolution_code, resolution_notes=resolution_notes)
+    require_text(resolution_code=resolution_code, resolution_notes=resolution_notes)
     _choice("resolution_code", resolution_code, ResolutionCode)
     return core.ticket_transition(
         ticket=incident,
@@ -278,7 +270,7 @@ def incident_reopen(
     *, incident: Incident, by: User, reason: str, expected_version: int | None = None
 ) -> Incident:
     """The requester (or an agent) says the fix did not hold, within the reopen window."""
-    _require(reason=reason)
+    require_text(reason=reason)
     return core.ticket_transition(
         ticket=incident,
         by=by,
@@ -303,7 +295,7 @@ def incident_cancel(
     *, incident: Incident, by: User, reason: str, expected_version: int | None = None
 ) -> Incident:
     """Cancel an incident logged by mistake or no longer needed."""
-    _require(reason=reason)
+    require_text(reason=reason)
     return core.ticket_transition(
         ticket=incident,
         by=by,
@@ -370,7 +362,7 @@ def incident_set_major(
     if not permissions.can_declare_major(incident, by):
         raise NotPermitted(_("You do not work on this incident."))
     if is_major:
-        _require(reason=reason)
+        require_text(reason=reason)
     incident = core.lock_ticket(incident)
     core.check_version(incident, expected_version)
     if incident.is_major == is_major:

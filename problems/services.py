@@ -14,7 +14,7 @@ from incidents.models import Incident
 from servicedesk.core import permissions as core_permissions
 from servicedesk.core import services as core
 from servicedesk.core.choices import AuditAction
-from servicedesk.core.errors import ApplicationError, NotPermitted, ValidationFailed
+from servicedesk.core.errors import ApplicationError, NotPermitted, ValidationFailed, require_text
 from servicedesk.core.models import ConfigurationItem, Service, Team, User
 
 from . import permissions
@@ -22,16 +22,6 @@ from .choices import Publication
 from .models import Problem
 
 EDITABLE_FIELDS = (*core.EDITABLE_FIELDS, "root_cause", "workaround", "publication")
-
-
-def _require(**values: str) -> None:
-    missing = {
-        name: [_("This field is required.")]
-        for name, value in values.items()
-        if not (value or "").strip()
-    }
-    if missing:
-        raise ValidationFailed(fields=missing)
 
 
 @transaction.atomic
@@ -193,7 +183,7 @@ def problem_mark_known_error(
     expected_version: int | None = None,
 ) -> Problem:
     """Record the root cause and the workaround; the known error is published."""
-    _require(root_cause=root_cause, workaround=workaround)
+    require_text(root_cause=root_cause, workaround=workaround)
     if publication not in Publication.values:
         raise ValidationFailed(fields={"publication": [_("Not a valid choice.")]})
     return core.ticket_transition(
@@ -222,7 +212,7 @@ def problem_resolve(
     Each incident is resolved through its own service (its own audit event), as the
     caller; if any of them cannot be, nothing is resolved and the error names it.
     """
-    _require(resolution_notes=resolution_notes)
+    require_text(resolution_notes=resolution_notes)
     problem = core.ticket_transition(
         ticket=problem,
         by=by,
@@ -272,7 +262,7 @@ def problem_cancel(
     *, problem: Problem, by: User, reason: str, expected_version: int | None = None
 ) -> Problem:
     """Cancel a problem that is not one."""
-    _require(reason=reason)
+    require_text(reason=reason)
     return core.ticket_transition(
         ticket=problem, by=by, name="cancel", expected_version=expected_version, note=reason.strip()
     )

@@ -27,6 +27,7 @@ from servicedesk.core.errors import (
     StaleVersion,
     TransitionNotAllowed,
     ValidationFailed,
+    require_text,
 )
 from servicedesk.core.models import (
     ConfigurationItem,
@@ -229,14 +230,6 @@ def request_assign(
 # --- approvals -------------------------------------------------------------------------------
 
 
-def _require(**values: str) -> None:
-    missing = {
-        name: [_("This field is required.")] for name, v in values.items() if not (v or "").strip()
-    }
-    if missing:
-        raise ValidationFailed(fields=missing)
-
-
 def _current_approval(service_request: ServiceRequest) -> Approval | None:
     if service_request.approval_step is None:
         return None
@@ -318,7 +311,7 @@ def request_reject(
     expected_version: int | None = None,
 ) -> ServiceRequest:
     """The current step's approver rejects, saying why: the request ends here."""
-    _require(comment=comment)
+    require_text(comment=comment)
     comment = comment.strip()
     service_request = core.lock_ticket(service_request)
     core.check_version(service_request, expected_version)
@@ -433,7 +426,7 @@ def request_cancel(
     expected_version: int | None = None,
 ) -> ServiceRequest:
     """Withdraw a request before fulfilment starts; approvals still open are not needed."""
-    _require(reason=reason)
+    require_text(reason=reason)
     service_request = core.ticket_transition(
         ticket=service_request,
         by=by,
@@ -553,7 +546,7 @@ def task_cancel(
     *, task: FulfilmentTask, by: User, reason: str, expected_version: int | None = None
 ) -> FulfilmentTask:
     """The task is not needed; if the others are done, the request is fulfilled."""
-    _require(reason=reason)
+    require_text(reason=reason)
     return _task_transition(
         task=task, by=by, name="cancel", notes=reason.strip(), expected_version=expected_version
     )

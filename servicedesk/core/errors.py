@@ -58,3 +58,14 @@ class IdempotencyKeyReused(ApplicationError):
     status_code = 422
     code = "idempotency_key_reused"
     default_message = _("This Idempotency-Key was already used with a different request.")
+
+
+def require_text(**values: str | None) -> None:
+    """Refuse, naming each field, the values that are empty or only blanks."""
+    missing = {
+        name: [str(_("This field is required."))]
+        for name, value in values.items()
+        if not (value or "").strip()
+    }
+    if missing:
+        raise ValidationFailed(fields=missing)
