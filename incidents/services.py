@@ -10,11 +10,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.outbox import emit_event
 from servicedesk.core import permissions as core_permissions
 from servicedesk.core import services as core
 from servicedesk.core.choices import AuditAction
 from servicedesk.core.errors import NotPermitted, ValidationFailed, require_text
 from servicedesk.core.models import ConfigurationItem, Membership, Service, Team, User
+from servicedesk.core.roles import ROLE_GROUP_NAMES, Role
 
 from . import permissions
 from .choices import OPEN_STATUSES, IncidentStatus, OnHoldReason, ResolutionCode
@@ -388,11 +390,24 @@ def incident_set_major(
         note=reason.strip(),
     )
     if is_major:
-        from .tasks import notify_major_incident
-
-        incident_id = incident.pk
-        transaction.on_commit(lambda: notify_major_incident.delay(incident_id))
+        emit_event(
+            "incident.major_declared",
+            ticket=incident,
+            actor=by,
+            data={"reason": reason.strip()},
+            recipients=major_incident_audience(incident),
+            internal=True,
+        )
     return incident
+
+
+def major_incident_audience(incident: Incident) -> list[int]:
+    """The leads of the incident's team and the service-desk admins, who hear of a major one."""
+    leads = Q(memberships__is_lead=True, memberships__team_id=incident.assignment_group_id)
+    admins = Q(groups__name=ROLE_GROUP_NAMES[Role.ADMIN]) | Q(is_superuser=True)
+    return sorted(
+        set(User.objects.filter(leads | admins, is_active=True).values_list("pk", flat=True))
+    )
 
 
 @transaction.atomic

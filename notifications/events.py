@@ -83,6 +83,7 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType("sla.warning", _("A ticket nears its SLA target"), (_R, _A, _T)),
         EventType("sla.breached", _("A ticket breached its SLA target"), (_R, _A, _T)),
         EventType("approval.needed", _("My approval is needed"), (_R,), for_end_users=True),
+        EventType("incident.major_declared", _("A major incident was declared"), (_R,)),
         EventType(
             "change.scheduled",
             _("A change was scheduled"),

@@ -125,6 +125,12 @@ def describe(
         return _("%(number)s breached its SLA target") % {"number": number}
     if kind == "approval.needed":
         return _("%(number)s needs your approval") % {"number": number}
+    if kind == "incident.major_declared":
+        return _("%(actor)s declared %(number)s a major incident: %(title)s") % {
+            "actor": actor,
+            "number": number,
+            "title": ticket.get("title", ""),
+        }
     if kind == "change.scheduled":
         return _("%(number)s was scheduled") % {"number": number}
     label = str(event_type(kind).label)
