@@ -14,7 +14,7 @@ from operator import or_
 from typing import Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from changes.choices import ChangeStatus
@@ -102,6 +102,36 @@ def open_tickets(user: Any) -> QuerySet[Ticket]:
 def my_work(user: Any) -> QuerySet[Ticket]:
     """Open tickets assigned to ``user``, every practice, most urgent first."""
     return open_tickets(user).filter(assignee_id=user.pk).order_by("priority", "-updated_at", "-pk")
+
+
+@dataclass(frozen=True)
+class StateCount:
+    state: str
+    label: str
+    count: int
+
+
+# The order the dashboard tells SLA states in: what needs help first.
+SLA_STATE_ORDER = [
+    SLAState.BREACHED,
+    SLAState.AT_RISK,
+    SLAState.IN_PROGRESS,
+    SLAState.PAUSED,
+    SLAState.MET,
+]
+
+
+def my_work_by_sla_state(user: Any) -> list[StateCount]:
+    """How many of the user's open tickets are in each SLA state: one aggregate query."""
+    counts = dict(
+        my_work(user)
+        .order_by()
+        .values("sla_state")
+        .annotate(n=Count("pk"))
+        .values_list("sla_state", "n")
+    )
+    labels = dict(SLAState.choices)
+    return [StateCount(s, str(labels[s]), counts[s]) for s in SLA_STATE_ORDER if s in counts]
 
 
 def team_queue(user: Any) -> QuerySet[Ticket]:

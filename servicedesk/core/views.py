@@ -28,7 +28,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """My work, my teams' queue, unrouted tickets and SLA at risk: four bounded queries."""
+    """My work (and its count per SLA state), my teams' queue, unrouted tickets and SLA at risk:
+    five bounded queries."""
     user = request.user
     if not permissions.is_agent(user):
         raise PermissionDenied
@@ -38,6 +39,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "title": _("My work"),
             "empty": _("Nothing is assigned to you right now."),
             "rows": selectors.first_rows(selectors.my_work(user)),
+            "by_sla_state": selectors.my_work_by_sla_state(user),
         },
         {
             "id": "team-queue",

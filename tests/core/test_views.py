@@ -22,9 +22,9 @@ from tests.factories import (
 PASSWORD = "pass-word-123"
 
 # session, user, the user's permissions (own and through groups), then one query per
-# dashboard section (SLA at risk included), and the major-incident banner: whatever the
-# number of tickets.
-DASHBOARD_QUERIES = 9
+# dashboard section (SLA at risk included), my work's count per SLA state, and the
+# major-incident banner: whatever the number of tickets.
+DASHBOARD_QUERIES = 10
 
 
 def force_status(ticket: Ticket, status: str) -> None:
@@ -175,6 +175,28 @@ def test_the_dashboard_lists_my_work_my_teams_queue_and_unrouted_open_tickets(cl
     assert section(response, "team-queue") == ["REQ0000001"]
     assert section(response, "unrouted") == ["INC0000004"]
     assert desk["unrouted"].number == "INC0000004"
+
+
+def test_the_dashboard_counts_my_open_work_per_sla_state(client, agent, desk):
+    states = {"my_incident": "breached", "my_problem": "paused", "my_closed": "breached"}
+    for key, state in states.items():
+        Ticket.objects.filter(pk=desk[key].pk).update(sla_state=state)
+    Ticket.objects.filter(pk=desk["other_assigned"].pk).update(sla_state="at_risk")
+    force_status(desk["my_closed"], "closed")
+    client.force_login(agent)
+
+    response = client.get(reverse("dashboard"))
+
+    summary = response.context["sections"][0]["by_sla_state"]
+    # The closed ticket and another agent's are not my open work.
+    assert [(c.state, c.count) for c in summary] == [
+        ("breached", 1),
+        ("in_progress", 1),
+        ("paused", 1),
+    ]
+    assert '<span class="badge badge--sla-breached">Breached</span> <strong>1</strong>' in (
+        response.content.decode()
+    )
 
 
 def test_the_dashboard_never_shows_another_teams_tickets(client, agent, desk):
