@@ -155,6 +155,15 @@ def test_an_end_user_sets_email_preferences_in_the_portal(end_user):
     assert signed_in(end_user).get("/notifications/preferences/").status_code == 403
 
 
+def test_the_account_menu_links_each_user_to_their_preferences_page(agent, end_user):
+    agent_page = signed_in(agent).get("/dashboard/").content.decode()
+    portal_page = signed_in(end_user).get("/portal/").content.decode()
+    assert '<a href="/notifications/preferences/">Notification preferences</a>' in agent_page
+    assert (
+        '<a href="/portal/notifications/preferences/">Notification preferences</a>' in portal_page
+    )
+
+
 # --- API -------------------------------------------------------------------------------------
 
 
