@@ -196,7 +196,16 @@ def test_an_unacceptable_accept_header_is_406(as_user, agent):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/", "/api/v1/", "/api/v1/nothing/", "/api/v2/users/", "/api/v1/users/1/extra/"],
+    [
+        "/api/",
+        "/api/v1/",
+        "/api/v1/nothing/",
+        "/api/v2/users/",
+        "/api/v1/users/1/extra/",
+        # A line break in the path (a percent-encoded one reaches the URL resolver as such).
+        "/api/v1/business-calendars/%C3%96%0A/",
+        "/api/v1/%0A/",
+    ],
 )
 @pytest.mark.parametrize("method", ["get", "post", "delete"])
 def test_unknown_api_paths_are_a_json_404(as_user, admin_user, path, method):

@@ -10,7 +10,12 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from changes import services as change_services
 from changes.models import Change, FreezePeriod, StandardChangeTemplate
@@ -215,3 +220,54 @@ def test_no_generated_request_makes_the_server_fail(case, admin_token):
     case.call_and_validate(
         headers={"Authorization": f"Token {admin_token}"}, checks=[not_a_server_error]
     )
+
+
+# --- answers conform to the schema, whoever asks ------------------------------------------
+
+
+def answer_conforms(path: str, user: User) -> dict:
+    """GET ``path`` as ``user`` and check the answer against the schema; return its body."""
+    case = schema[path]["GET"].Case()
+    token = Token.objects.get_or_create(user=user)[0].key
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    assert response.status_code == 200
+    case.validate_response(
+        response,
+        checks=[response_schema_conformance, status_code_conformance, content_type_conformance],
+    )
+    return response.json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/incidents/", "/api/v1/requests/", "/api/v1/tickets/"])
+def test_an_end_users_tickets_conform_to_the_schema_without_the_agents_fields(
+    in_process_requests, path
+):
+    # The schema shows the agents' representation; an end user's lacks their fields.
+    support = TeamFactory(name="Support")
+    requester = make_end_user(username="eve")
+    make_incident(requester=requester, assignment_group=support)
+    order(make_item(owner_team=support, name="Laptop"), requester)
+
+    body = answer_conforms(path, requester)
+
+    assert body["count"] >= 1
+    assert "priority_override_reason" not in body["results"][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "blank"),
+    [
+        ("/api/v1/incidents/", "resolution_code"),
+        ("/api/v1/incidents/", "on_hold_reason"),
+        ("/api/v1/changes/", "outcome"),
+    ],
+)
+def test_blank_choices_conform_to_the_schema(in_process_requests, path, blank):
+    support = TeamFactory(name="Support")
+    lead = make_agent(support, lead=True, username="lead")
+    make_incident(assignment_group=support)
+    change_services.change_create(by=lead, title="Renew the mail certificate")
+
+    body = answer_conforms(path, lead)
+
+    assert body["results"][0][blank] == ""

@@ -29,6 +29,7 @@ from ..errors import NotPermitted
 from ..filters import AnyTicketFilter
 from ..models import Attachment, AuditEvent, Comment, Ticket, TicketLink, User, Watcher
 from .parsers import JSONParser
+from .schema import document_public_counterpart
 from .serializers import StrictFieldsMixin
 from .tickets import AGENT_TICKET_FIELDS, PUBLIC_TICKET_FIELDS, TicketSerializer
 
@@ -45,6 +46,9 @@ class AgentTicketSerializer(TicketSerializer):
 
     class Meta(TicketSerializer.Meta):
         fields = AGENT_TICKET_FIELDS
+
+
+document_public_counterpart(AgentTicketSerializer, PublicTicketSerializer)
 
 
 class CommentSerializer(StrictFieldsMixin, serializers.ModelSerializer):

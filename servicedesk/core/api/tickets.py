@@ -29,6 +29,7 @@ from ..idempotency import idempotent_create
 from ..models import ConfigurationItem, Service, Team, Ticket, User
 from ..services import available_transitions, check_version, lock_ticket
 from .pagination import TicketPagination
+from .schema import document_public_counterpart
 from .serializers import StrictFieldsMixin
 from .views import ReadCreateUpdateViewSet
 
@@ -207,6 +208,8 @@ class TicketViewSet(ReadCreateUpdateViewSet):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if hasattr(cls, "agent_serializer_class") and hasattr(cls, "public_serializer_class"):
+            document_public_counterpart(cls.agent_serializer_class, cls.public_serializer_class)
         for name, endpoint in cls.transitions.items():
             setattr(cls, f"transition_{name}", cls._transition_action(name, endpoint))
 

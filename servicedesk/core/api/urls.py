@@ -44,6 +44,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Keep last: any other path ending in "/" gets the JSON 404 instead of an HTML page
-    # (paths without the slash are first redirected to it by CommonMiddleware).
-    re_path(r"^(?:.*/)?$", views.NotFoundView.as_view(), name="not-found"),
+    # (paths without the slash are first redirected to it by CommonMiddleware), even
+    # one with a line break in it.
+    re_path(r"^(?:[\s\S]*/)?$", views.NotFoundView.as_view(), name="not-found"),
 ]
