@@ -7,7 +7,7 @@ ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate demo test lint format check browser-deps clean
+.PHONY: help install run migrate demo test fuzz lint format check browser-deps clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -41,9 +41,13 @@ check: install ## Lint, format check, migrations check and Django's system check
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
 
-test: install browser-deps check ## Run the whole test suite (DATABASE_URL / CELERY_BROKER_URL pick the stack)
+test: install browser-deps check ## Run the whole test suite, then fuzz the API (DATABASE_URL / CELERY_BROKER_URL pick the stack)
 	$(MANAGE) collectstatic --noinput -v0
 	$(BIN)/pytest $(PYTEST_ARGS)
+	VENV=$(VENV) scripts/fuzz-api
+
+fuzz: install ## Fuzz the API from its schema against a live server, on a database of its own
+	VENV=$(VENV) scripts/fuzz-api
 
 lint: install ## Lint with ruff
 	$(BIN)/ruff check .
