@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.core.choices import Impact, LinkKind, TeamKind, Urgency
+from servicedesk.core.converters import parse_id
 from servicedesk.core.models import ConfigurationItem, Service, Team, User
 from servicedesk.core.ticket_forms import VersionedForm
 
@@ -31,10 +32,14 @@ def support_teams() -> QuerySet[Team]:
 
 
 def team_agents(team_id: Any) -> QuerySet[User]:
-    """The active members of a team, who can be assigned its incidents (none without a team)."""
-    if not str(team_id or "").isdigit() or len(str(team_id)) > 18:
-        return User.objects.none()  # no team, or no id a team could have
-    return User.objects.filter(is_active=True, memberships__team_id=team_id).order_by(
+    """The active members of a team, who can be assigned its incidents (none without a team).
+
+    ``team_id`` may come unchecked from the request: anything but an id means no team.
+    """
+    team_pk = parse_id(team_id)
+    if team_pk is None:
+        return User.objects.none()
+    return User.objects.filter(is_active=True, memberships__team_id=team_pk).order_by(
         "first_name", "last_name", "username"
     )
 

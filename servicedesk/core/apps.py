@@ -13,6 +13,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
+        from . import lookups  # noqa: F401 - registers the bounded integer __in lookups
         from .converters import IdConverter
         from .roles import sync_role_groups
 

@@ -1,5 +1,7 @@
 """URL converters: ids that fit the database's 64-bit integer columns, so a huge one is a 404."""
 
+import re
+
 from django.urls.converters import IntConverter
 
 
@@ -11,3 +13,13 @@ class IdConverter(IntConverter):
 
 # The same bound for DRF routers' lookup_value_regex.
 ID_REGEX = IdConverter.regex
+
+
+def parse_id(value: object) -> int | None:
+    """An id read from raw request data (a query string, a form's unchecked data), or None.
+
+    Only what an id column can hold passes: a huge or malformed one would make the
+    database raise (SQLite overflows on a 30-digit foreign key) where it means "no row".
+    """
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    return int(text) if re.fullmatch(ID_REGEX, text) else None
