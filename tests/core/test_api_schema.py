@@ -225,12 +225,21 @@ def test_no_generated_request_makes_the_server_fail(case, admin_token):
 # --- answers conform to the schema, whoever asks ------------------------------------------
 
 
-def answer_conforms(path: str, user: User) -> dict:
-    """GET ``path`` as ``user`` and check the answer against the schema; return its body."""
-    case = schema[path]["GET"].Case()
+def answer_conforms(
+    path: str,
+    user: User,
+    *,
+    method: str = "GET",
+    status: int = 200,
+    path_parameters: dict | None = None,
+    body: dict | None = None,
+) -> dict:
+    """Call ``path`` as ``user`` and check the answer against the schema; return its body."""
+    given = {"path_parameters": path_parameters, "body": body}
+    case = schema[path][method].Case(**{k: v for k, v in given.items() if v is not None})
     token = Token.objects.get_or_create(user=user)[0].key
     response = case.call(headers={"Authorization": f"Token {token}"})
-    assert response.status_code == 200
+    assert response.status_code == status, response.text
     case.validate_response(
         response,
         checks=[response_schema_conformance, status_code_conformance, content_type_conformance],
@@ -271,3 +280,35 @@ def test_blank_choices_conform_to_the_schema(in_process_requests, path, blank):
     body = answer_conforms(path, lead)
 
     assert body["results"][0][blank] == ""
+
+
+def test_a_transition_is_documented_with_the_ticket_it_answers_and_its_refusals(openapi):
+    cancel = openapi["paths"]["/api/v1/incidents/{id}/transitions/cancel/"]["post"]
+
+    assert cancel["operationId"] == "incident_transition_cancel"
+    assert cancel["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Incident"
+    }
+    assert {"409", "412"} <= set(cancel["responses"])
+    assert "If-Match" in [p["name"] for p in cancel["parameters"]]
+
+
+@pytest.mark.parametrize(
+    ("transition", "body", "status"),
+    [("cancel", {"reason": "Logged twice"}, 200), ("close", None, 409), ("resume", None, 409)],
+)
+def test_transition_answers_conform_to_the_schema(in_process_requests, transition, body, status):
+    support = TeamFactory(name="Support")
+    lead = make_agent(support, lead=True, username="lead")
+    incident = make_incident(assignment_group=support)
+
+    answer = answer_conforms(
+        f"/api/v1/incidents/{{id}}/transitions/{transition}/",
+        lead,
+        method="POST",
+        status=status,
+        path_parameters={"id": incident.pk},
+        body=body,
+    )
+
+    assert answer["status"] == ("cancelled" if status == 200 else 409)

@@ -64,6 +64,9 @@ class AutoSchema(openapi.AutoSchema):
             codes += ["401", "403"]
         if "{" in self.path or self._is_list_view():
             codes.append("404")
+        if writes and "{" in self.path and hasattr(self.view, "expected_version"):
+            # A ticket's change or transition: refused in its state, or If-Match is stale.
+            codes += ["409", "412"]
         if writes:
             codes += ["413", "415"]
         if self.view.get_throttles():

@@ -220,19 +220,20 @@ class TicketViewSet(ReadCreateUpdateViewSet):
 
         run.__name__ = f"transition_{name}"
         run.__doc__ = endpoint.summary
-        run = extend_schema(
-            summary=endpoint.summary,
-            request=endpoint.serializer,
-            responses={200: cls.agent_serializer_class},
-            parameters=[IF_MATCH],
-            operation_id=f"{cls.basename_for_schema()}_transition_{name}",
-        )(run)
-        return action(
+        run = action(
             detail=True,
             methods=["post"],
             url_path=f"transitions/{name}",
             url_name=f"transition-{name}",
             serializer_class=endpoint.serializer,
+        )(run)
+        # After @action, which would otherwise replace what extend_schema attached.
+        return extend_schema(
+            summary=endpoint.summary,
+            request=endpoint.serializer,
+            responses={200: cls.agent_serializer_class},
+            parameters=[IF_MATCH],
+            operation_id=f"{cls.basename_for_schema()}_transition_{name}",
         )(run)
 
     @classmethod
