@@ -2,10 +2,10 @@
 
 Every ticket of the matrix belongs to team A; the incident and the request were asked
 for by the end user E1 (problems and changes are raised by agents, who are their
-requesters: here a team A agent who is none of the roles). Each carries a public reply, an internal note and a public and
-an internal attachment. A second incident, team B's and E2's, makes the lists tell
-scopes apart. The internal note's body and the internal file's name hold ``SECRET``,
-which no end user may ever read by any route.
+requesters: here a team A agent who is none of the roles). Each carries a public reply,
+an internal note and a public and an internal attachment. A second incident, team B's
+and E2's, makes the lists tell scopes apart. The internal note's body and the internal
+file's name hold ``SECRET``, which no end user may ever read by any route.
 """
 
 from __future__ import annotations

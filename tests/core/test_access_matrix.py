@@ -264,6 +264,8 @@ def run_rule(rule: Rule, world: World, clients: dict[str, Client]) -> list[str]:
     if rule.prepare is not None:
         rule.prepare(world)
     url = url_for(rule, world)
+    # Each role's request is rolled back: every one starts from this state.
+    before = snapshot(world, rule) if is_write(rule) else None
     failures = []
     for role in ROLES:
         expected = rule.expected[role]
@@ -273,7 +275,6 @@ def run_rule(rule: Rule, world: World, clients: dict[str, Client]) -> list[str]:
             if name != settings.SESSION_COOKIE_NAME:
                 del client.cookies[name]
         with transaction.atomic():
-            before = snapshot(world, rule) if is_write(rule) else None
             response = send(client, rule, url, world)
             body = body_of(response)
             problem = check(rule, role, expected, response, body, world)
