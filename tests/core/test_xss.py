@@ -1,7 +1,8 @@
 """User text never turns into markup that runs, wherever the site shows it.
 
 A set of XSS payloads goes into every field people write (titles, descriptions, comments,
-resolution notes, change plans, knowledge articles, canned replies, saved filter names)
+resolution notes, problems' root causes and workarounds, change plans, knowledge articles,
+canned replies, saved filter names)
 and through every Markdown helper; the HTML that comes out is parsed and searched for
 anything a browser would run: script elements, event handler attributes, ``javascript:``
 or ``data:`` URLs, embedding elements and script in styles.
@@ -14,6 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
+from django.utils.timezone import now
 
 from changes.models import Change
 from incidents.models import Incident
@@ -21,11 +23,19 @@ from incidents.templatetags.incident_ui import render_markdown
 from knowledge.choices import ArticleStatus, Audience
 from knowledge.models import Article
 from notifications.rendering import markdown_html
+from problems.models import Problem
 from servicedesk.core import services
 from servicedesk.core.models import CannedReply
 from servicedesk.core.search import highlight
 from servicedesk.portal.templatetags.portal_tags import markdown_safe
-from tests.factories import TeamFactory, make_agent, make_change, make_end_user, make_incident
+from tests.factories import (
+    TeamFactory,
+    make_agent,
+    make_change,
+    make_end_user,
+    make_incident,
+    make_problem,
+)
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -200,7 +210,14 @@ def written(db, settings, tmp_path, django_capture_on_commit_callbacks):
             title=payload[:200],
             description=payload,
         )
-        Incident.objects.filter(pk=incident.pk).update(resolution_notes=payload)
+        problem = make_problem(title=payload[:200], description=payload)
+        Problem.objects.filter(pk=problem.pk).update(
+            root_cause=payload, workaround=payload, is_known_error=True, known_error_since=now()
+        )
+        # The incident page shows its problem's workaround too.
+        Incident.objects.filter(pk=incident.pk).update(
+            resolution_notes=payload, related_problem=problem
+        )
         # Committed, so that the notifications (in-app and email) go out.
         with django_capture_on_commit_callbacks(execute=True):
             services.comment_add(ticket=incident, by=agent, body=payload)
@@ -226,6 +243,8 @@ def written(db, settings, tmp_path, django_capture_on_commit_callbacks):
                     f"/incidents/{incident.pk}/",
                     "/incidents/",
                     f"/changes/{change.pk}/",
+                    f"/problems/{problem.pk}/",
+                    "/problems/known-errors/",
                     f"/knowledge/{article.pk}/",
                     "/notifications/",
                     "/notifications/bell/",
