@@ -477,9 +477,10 @@ RULES: list[Rule] = [
         query="q=printers", prepare=walk_problem("investigate", "mark_known_error")),
 
     # ---- notifications -------------------------------------------------------------------
-    row("notifications:list",             "GET",    None,       L,   403, 403, 200, 200, 200, 200, 403, 200, 200),
+    # Each user reads their own notices only: the world has one, agent A's, about the incident.
+    row("notifications:list",             "GET",    "incident", L,   403, 403, Y,   N,   N,   N,   403, N,   N),
     row("notifications:bell",             "GET",    None,       L,   403, 403, 200, 200, 200, 200, 403, 200, 200),
-    row("api:notification-list",          "GET",    None,       401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    row("api:notification-list",          "GET",    "incident", 401, N,   N,   Y,   N,   N,   N,   N,   N,   N),
 ]
 # fmt: on
 
