@@ -180,6 +180,10 @@ RULES: list[Rule] = [
     row("api:ticket-detail",              "GET",    "incident", 401, 200, 404, 200, 404, 200, 404, 404, 200, 200),
     row("api:ticket-comments",            "GET",    "incident", 401, 200, 404, 200, 404, 200, 404, 404, 200, 200),
     row("api:ticket-comments",            "GET",    "request",  401, 200, 404, 200, 404, 200, 404, 404, 200, 200, label="request"),
+    # The core's ticket endpoints scope by the core's rule: the board reads changes through
+    # the change API, not here.
+    row("api:ticket-comments",            "GET",    "problem",  401, 404, 404, 200, 404, 200, 404, 404, 200, 200, label="problem"),
+    row("api:ticket-comments",            "GET",    "change",   401, 404, 404, 200, 404, 200, 404, 404, 200, 200, label="change"),
     row("api:ticket-comments",            "POST",   "incident", 401, 201, 404, 201, 404, 201, 404, 404, 201, 201,
         data=lambda w: {"body": "Any news?"}),
     row("api:ticket-comments",            "POST",   "incident", 401, 403, 404, 201, 404, 201, 404, 404, 201, 201,
@@ -187,6 +191,7 @@ RULES: list[Rule] = [
     row("api:ticket-attachments",         "GET",    "incident", 401, 200, 404, 200, 404, 200, 404, 404, 200, 200),
     row("api:ticket-attachments",         "POST",   "incident", 401, 201, 404, 201, 404, 201, 404, 404, 201, 201,
         data=upload, json=False),
+    row("api:ticket-attachments",         "GET",    "request",  401, 200, 404, 200, 404, 200, 404, 404, 200, 200, label="request"),
     row("api:ticket-history",             "GET",    "incident", 401, 200, 404, 200, 404, 200, 404, 404, 200, 200),
     row("api:ticket-history",             "GET",    "change",   401, 404, 404, 200, 404, 200, 404, 404, 200, 200, label="change"),
     row("api:ticket-links",               "GET",    "incident", 401, 200, 404, 200, 404, 200, 404, 404, 200, 200),
@@ -206,6 +211,8 @@ RULES: list[Rule] = [
         kwargs=lambda w: {"pk": w.public_files["incident"].pk}),
     row("api:attachment-download",        "GET",    "incident", 401, 404, 404, 200, 404, 200, 404, 404, 200, 200,
         kwargs=lambda w: {"pk": w.internal_files["incident"].pk}, label="internal file"),
+    row("api:attachment-download",        "GET",    "request",  401, 404, 404, 200, 404, 200, 404, 404, 200, 200,
+        kwargs=lambda w: {"pk": w.internal_files["request"].pk}, label="request's internal file"),
 
     # ---- incidents API -------------------------------------------------------------------
     #   url name                          method    on          anon e1   e2   A    B    lead chg  cab  admin su
@@ -542,7 +549,9 @@ NOT_A_TICKET_SURFACE: dict[str, str] = {
     "requests:order": "orders a new request: no existing ticket",
     "changes:from-template": "raises a new change from a template: no existing ticket",
     "changes:feed-manage": "creates or revokes the user's calendar feed token",
-    "changes:feed": "the calendar feed, scoped by changes.selectors.calendar_changes",
+    # Its credential is the token in the URL, not the session: it follows the token owner's
+    # scope (tests/changes/test_views.py::test_the_feed_follows_the_users_scope).
+    "changes:feed": "the calendar feed of the token's owner",
     "knowledge:list": "knowledge articles",
     "knowledge:new": "knowledge articles",
     "knowledge:edit": "knowledge articles",
