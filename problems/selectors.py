@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,24 @@ from incidents.models import Incident
 from servicedesk.core import permissions
 
 from .choices import Publication
+from .filters import ProblemFilter
 from .models import Problem
+
+
+def problem_filterset(user: Any, params: Any, request: Any = None) -> ProblemFilter:
+    """The problem list's FilterSet on ``params``: the list page and its CSV export use it.
+
+    The list's ``ordering`` is its own (sorting, not a filter) and is left out here.
+    """
+    data = params.copy() if params is not None else QueryDict(mutable=True)
+    data.pop("ordering", None)
+    rows = (
+        permissions.visible_tickets(user, Problem.objects.all())
+        .select_related("assignment_group", "assignee", "service")
+        .annotate(incident_count=Count("incidents", distinct=True))
+        .order_by("-updated_at", "-pk")
+    )
+    return ProblemFilter(data or None, queryset=rows)
 
 
 def known_errors(

@@ -40,7 +40,6 @@ from servicedesk.core.timeline import Entry, ticket_links, timeline
 
 from . import selectors, services
 from .choices import ProblemStatus, Publication
-from .filters import ProblemFilter
 from .forms import (
     TRANSITION_FORMS,
     TRANSITION_LABELS,
@@ -94,20 +93,14 @@ def visible_incidents(user: Any) -> QuerySet[Incident]:
 @require_safe
 def problem_list(request: HttpRequest) -> HttpResponse:
     """The problems the agent may see, with their incident counts: filters, sorting, pages."""
-    rows = (
-        permissions.visible_tickets(request.user, Problem.objects.all())
-        .select_related("assignment_group", "assignee", "service")
-        .annotate(incident_count=Count("incidents", distinct=True))
-    )
-    data = request.GET.copy()
-    ordering = data.get("ordering", "")
+    ordering = request.GET.get("ordering", "")
     if ordering not in dict(ORDERINGS):
         ordering = "-updated_at"
-    data.pop("ordering", None)
-    filterset = ProblemFilter(data or None, queryset=rows)
-    rows = (
-        Problem.objects.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
-    )
+    filterset = selectors.problem_filterset(request.user, request.GET)
+    if filterset.is_bound and not filterset.is_valid():
+        rows = Problem.objects.none()
+    else:
+        rows = filterset.qs
     page = Paginator(rows.order_by(ordering, "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

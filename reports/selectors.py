@@ -11,8 +11,7 @@ from django_filters import FilterSet
 
 from changes.selectors import change_filterset
 from incidents.selectors import incident_filterset
-from problems.filters import ProblemFilter
-from problems.models import Problem
+from problems.selectors import problem_filterset
 from service_requests.selectors import request_filterset
 from servicedesk.core import permissions, search
 from servicedesk.core.choices import Practice
@@ -74,26 +73,16 @@ def _excerpt(text: str, length: int = 200) -> str:
     return text if len(text) <= length else text[:length] + "…"
 
 
-def _problem_filterset(user: Any, params: Any, request: Any = None) -> ProblemFilter:
-    # As the problem list builds it: its ordering is its own (not a filter), and its
-    # search keeps to the scoped rows and public comments.
-    data = params.copy()
-    data.pop("ordering", None)
-    rows = permissions.visible_tickets(user, Problem.objects.all()).order_by("-updated_at", "-pk")
-    return ProblemFilter(data, queryset=rows)
-
-
 def _any_ticket_filterset(user: Any, params: Any, request: Any = None) -> AnyTicketFilter:
     rows = permissions.visible_tickets(user).order_by("-created_at", "-pk")
     return AnyTicketFilter(params, queryset=rows, request=request)
 
 
 # Each practice's list builds its FilterSet (filters and the user's scope) with one of
-# these (the problem list builds its own the same way); the export builds it alike, so a
-# list's CSV holds exactly its rows.
+# these; the export builds it alike, so a list's CSV holds exactly its rows.
 LIST_FILTERSETS: dict[str, Callable[..., FilterSet]] = {
     Practice.INCIDENT: incident_filterset,
-    Practice.PROBLEM: _problem_filterset,
+    Practice.PROBLEM: problem_filterset,
     Practice.CHANGE: change_filterset,
     Practice.REQUEST: request_filterset,
 }
