@@ -193,3 +193,39 @@ def test_huge_ids_in_any_form_are_refused_without_a_server_error(demo, username,
     assert len(forms) >= (2 if username == "eve" else 8)
     problems = [f for f in failures if f]
     assert problems == [], "\n".join(problems)
+
+
+# The filters on ids of the lists and the calendar, by every name they go by.
+ID_FILTERS = [
+    "assignee",
+    "assignment_group",
+    "requester",
+    "service",
+    "affected_service",
+    "configuration_item",
+    "category",
+    "catalog_item",
+    "team",
+    "problem",
+    "request",
+]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/incidents/",
+        "/problems/",
+        "/changes/",
+        "/changes/calendar/",
+        "/requests/",
+        "/requests/tasks/",
+        "/portal/tickets/",
+        "/portal/catalog/",
+    ],
+)
+@pytest.mark.parametrize("huge", HUGE_IDS)
+def test_a_list_filtered_on_a_huge_id_is_a_page(admin_client, path, huge):
+    response = admin_client.get(path, dict.fromkeys(ID_FILTERS, huge))
+
+    assert response.status_code == 200

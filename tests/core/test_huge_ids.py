@@ -84,6 +84,9 @@ def test_ids_no_column_can_hold_match_no_row_through_a_relation(huge):
     assert list(Problem.objects.filter(pk__in=[huge, problem.pk])) == [problem]
     assert list(Membership.objects.filter(team__in=[huge])) == []
     assert list(Team.objects.filter(memberships__team_id__in=[huge])) == []
+    # And a relation's = (a NumberFilter on related_problem_id, say).
+    assert list(Membership.objects.filter(team_id=huge)) == []
+    assert list(Membership.objects.exclude(team=huge)) == list(Membership.objects.all())
 
 
 @pytest.mark.parametrize(
