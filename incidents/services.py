@@ -202,13 +202,7 @@ def incident_start(
     core.check_version(incident, expected_version)
     if not permissions.can_work(incident, by):
         raise NotPermitted(_("You do not work on this incident."))
-    if incident.assignee_id is None:
-        group = incident.assignment_group
-        if group is None:
-            group = (
-                Team.objects.filter(memberships__user=by, is_active=True).order_by("name").first()
-            )
-        incident = core.ticket_assign(ticket=incident, by=by, group=group, assignee=by)
+    incident = core.ticket_take(ticket=incident, by=by)
     return core.ticket_transition(ticket=incident, by=by, name="start")
 
 

@@ -164,11 +164,7 @@ def problem_investigate(
     core.check_version(problem, expected_version)
     if not permissions.can_work(problem, by):
         raise NotPermitted(_("You do not work on this problem."))
-    if problem.assignee_id is None:
-        group = problem.assignment_group or (
-            Team.objects.filter(memberships__user=by, is_active=True).order_by("name").first()
-        )
-        problem = core.ticket_assign(ticket=problem, by=by, group=group, assignee=by)
+    problem = core.ticket_take(ticket=problem, by=by)
     return core.ticket_transition(ticket=problem, by=by, name="investigate")
 
 

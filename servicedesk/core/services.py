@@ -286,6 +286,23 @@ def ticket_assign(
     return ticket
 
 
+def ticket_take(*, ticket: TicketT, by: User) -> TicketT:
+    """Make an unassigned ticket the caller's, within its team (or the caller's first team).
+
+    Someone who cannot be its assignee there (an admin working across teams, an agent of
+    no team) leaves it unassigned rather than being refused the work.
+    """
+    if ticket.assignee_id is not None:
+        return ticket
+    group = (
+        ticket.assignment_group
+        or Team.objects.filter(memberships__user=by, is_active=True).order_by("name").first()
+    )
+    if group is None or not Membership.objects.filter(team=group, user=by).exists():
+        return ticket
+    return ticket_assign(ticket=ticket, by=by, group=group, assignee=by)
+
+
 @transaction.atomic
 def ticket_override_priority(
     *,

@@ -8,7 +8,7 @@ from problems.models import Problem
 from servicedesk.core.choices import AuditAction
 from servicedesk.core.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
 from servicedesk.core.models import AuditEvent
-from tests.factories import TeamFactory, make_agent, make_incident
+from tests.factories import TeamFactory, make_admin, make_agent, make_incident
 from tests.incidents.factories import incident_in
 
 STATES = ["new", "under_investigation", "known_error", "resolved", "closed", "cancelled"]
@@ -186,3 +186,18 @@ def test_agents_of_other_teams_cannot_work_the_problem(problem, other_agent):
         run("investigate", problem, other_agent)
     with pytest.raises(NotPermitted):
         services.problem_update(problem=problem, by=other_agent, data={"title": "x"})
+
+
+def test_an_admin_outside_the_team_investigates_without_taking_the_problem(problem, team):
+    admin = make_admin(username="root")
+    problem = services.problem_investigate(problem=problem, by=admin)
+    assert (problem.status, problem.assignee_id, problem.assignment_group) == (
+        "under_investigation",
+        None,
+        team,
+    )
+
+
+def test_investigating_takes_an_unassigned_problem_for_a_team_member(problem, agent):
+    problem = services.problem_investigate(problem=problem, by=agent)
+    assert problem.assignee == agent
