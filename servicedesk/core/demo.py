@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from changes.models import Change
 from incidents.models import Incident
+from problems import services as problem_services
+from problems.choices import Publication
 from problems.models import Problem
 from service_requests.models import ServiceRequest
 
@@ -713,6 +715,20 @@ def load_tickets(
             body="Suspect: dead-peer-detection timeout set to 600 s by the last firmware.",
             internal=True,
         )
+        problem = problem_services.problem_investigate(problem=problem, by=p["nora"])
+        problem = problem_services.problem_mark_known_error(
+            problem=problem,
+            by=p["nora"],
+            root_cause="Gateway firmware 9.1 sets the dead-peer-detection timeout to 600 s, "
+            "so idle tunnels are dropped by the hotel and home routers first.",
+            workaround="Switch the VPN client to the **TCP 443** profile: it keeps the tunnel "
+            "alive and reconnects within seconds.",
+            publication=Publication.PUBLIC,
+        )
+    # The incidents it explains are linked to it, so their pages show its workaround.
+    problem_services.problem_link_incidents(
+        problem=problem, by=p["nora"], incidents=[vpn, vpn_again]
+    )
     # Links and watchers are idempotent in their services.
     services.link_add(source=vpn, target=problem, kind=LinkKind.CAUSED_BY, by=p["nora"])
     services.link_add(source=vpn_again, target=problem, kind=LinkKind.CAUSED_BY, by=p["nora"])

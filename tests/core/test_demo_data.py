@@ -91,7 +91,7 @@ def test_loading_twice_changes_nothing(demo):
         "Comment": 8,
         "TicketLink": 3,
         "Watcher": 3,
-        "AuditEvent": 39,
+        "AuditEvent": 43,
     }
 
 
@@ -104,6 +104,20 @@ def test_every_practice_has_tickets_with_numbers(demo):
     assert sorted(ServiceRequest.objects.values_list("number", flat=True)) == [
         "REQ0000001",
         "REQ0000002",
+    ]
+
+
+def test_the_demo_problem_is_a_public_known_error_with_its_incidents(demo):
+    problem = Problem.objects.get()
+    assert (problem.status, problem.publication, problem.is_known_error) == (
+        "known_error",
+        "public",
+        True,
+    )
+    assert "TCP 443" in problem.workaround
+    assert sorted(problem.incidents.values_list("title", flat=True)) == [
+        "Cannot stay connected to the VPN from the hotel",
+        "VPN drops every ten minutes",
     ]
 
 
