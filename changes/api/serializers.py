@@ -71,8 +71,9 @@ class ChangeSerializer(TicketSerializer):
     with a ``risk_reason``; standard changes come from ``/standard-changes/…/instantiate/``."""
 
     requester = serializers.PrimaryKeyRelatedField(read_only=True)
+    # Every type is answered (standard ones too); input refuses standard in validate_change_type.
     change_type = serializers.ChoiceField(
-        choices=[c for c in ChangeType.choices if c[0] != ChangeType.STANDARD],
+        choices=ChangeType.choices,
         required=False,
         help_text=_("normal or emergency; standard changes are made from a template."),
     )
@@ -86,10 +87,12 @@ class ChangeSerializer(TicketSerializer):
         fields = [*AGENT_TICKET_FIELDS, *CHANGE_FIELDS]
         read_only_fields = [*READ_ONLY_TICKET_FIELDS, *READ_ONLY_CHANGE_FIELDS]
 
-    def to_representation(self, instance: Change) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["change_type"] = instance.change_type  # standard too, which input refuses
-        return data
+    def validate_change_type(self, value: str) -> str:
+        if value == ChangeType.STANDARD:
+            raise serializers.ValidationError(
+                _("Standard changes are made from a standard template.")
+            )
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("risk_assessment") is None:

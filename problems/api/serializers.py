@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from changes.choices import ChangeType
 from incidents.models import Incident
+from servicedesk.core.api.schema import document_public_counterpart
 from servicedesk.core.api.serializers import StrictFieldsMixin
 from servicedesk.core.api.tickets import (
     AGENT_TICKET_FIELDS,
@@ -99,6 +100,9 @@ class PublicKnownErrorSerializer(serializers.ModelSerializer):
         model = Problem
         fields = ["id", "number", "title", "workaround", "service", "known_error_since"]
         read_only_fields = fields
+
+
+document_public_counterpart(KnownErrorSerializer, PublicKnownErrorSerializer)
 
 
 class ProblemKnownErrorSerializer(TransitionSerializer):

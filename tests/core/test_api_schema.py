@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
@@ -312,3 +313,38 @@ def test_transition_answers_conform_to_the_schema(in_process_requests, transitio
     )
 
     assert answer["status"] == ("cancelled" if status == 200 else 409)
+
+
+def test_a_standard_change_conforms_to_the_schema(in_process_requests):
+    # Input refuses "standard" (standard changes come from a template); answers give it.
+    support = TeamFactory(name="Support")
+    lead = make_agent(support, lead=True, username="lead")
+    template = StandardChangeTemplate.objects.create(
+        name="Restart a server",
+        implementation_plan="Restart",
+        backout_plan="None needed",
+        test_plan="Ping it",
+        duration=timedelta(minutes=30),
+    )
+    change_services.standard_change_create(
+        template=template, by=lead, planned_start=timezone.now() + timedelta(days=1)
+    )
+
+    body = answer_conforms("/api/v1/changes/", lead)
+
+    assert body["results"][0]["change_type"] == "standard"
+
+
+def test_an_end_users_known_errors_conform_to_the_schema(in_process_requests):
+    support = TeamFactory(name="Support")
+    agent = make_agent(support, username="nora")
+    problem = problem_services.problem_create(by=agent, title="VPN drops", assignment_group=support)
+    problem = problem_services.problem_investigate(problem=problem, by=agent)
+    problem_services.problem_mark_known_error(
+        problem=problem, by=agent, root_cause="DPD", workaround="Use TCP 443", publication="public"
+    )
+
+    body = answer_conforms("/api/v1/known-errors/", make_end_user(username="eve"))
+
+    assert [r["workaround"] for r in body["results"]] == ["Use TCP 443"]
+    assert "root_cause" not in body["results"][0]
